@@ -1,0 +1,110 @@
+"""`segmentation bench`: wall time and peak memory of each pipeline stage on generated data.
+
+Stages run one after another in this process (dbt in its child process); a sampler
+thread records the resident memory of this process plus its children every 50 ms.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import dagster as dg
+import psutil
+
+# Stage name -> asset groups it materializes, in pipeline order.
+STAGES: dict[str, list[str]] = {
+    "ingest (landing -> raw)": ["raw"],
+    "dbt (staging, reconcile, marts, quarantine)": ["staging", "reconcile", "marts", "quarantine"],
+    "quality (outliers, scorecard)": ["quality"],
+}
+
+
+@dataclass
+class StageFigures:
+    stage: str
+    seconds: float
+    peak_rss_mib: float
+    success: bool
+
+
+class PeakMemory:
+    """Peak resident set size of this process and all its descendants while active."""
+
+    def __init__(self, interval: float = 0.05):
+        self.interval = interval
+        self.peak = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+
+    def _sample(self) -> None:
+        me = psutil.Process()
+        while not self._stop.is_set():
+            total = 0
+            for process in [me, *me.children(recursive=True)]:
+                try:
+                    total += process.memory_info().rss
+                except psutil.Error:
+                    pass
+            self.peak = max(self.peak, total)
+            time.sleep(self.interval)
+
+    def __enter__(self) -> PeakMemory:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+def _generate_once(scale: str, seed: int, workdir: Path) -> float:
+    from segmentation_assets.sources.sample_data import generate_sample_data
+
+    manifest = workdir / "ground_truth" / "manifest.json"
+    if manifest.exists():
+        known = json.loads(manifest.read_text())
+        if known.get("scale") == scale and known.get("seed") == seed:
+            print(f"Using existing {scale} sample data in {workdir} (delete it to regenerate)")
+            return 0.0
+    started = time.perf_counter()
+    generate_sample_data(workdir, scale=scale, seed=seed)
+    return time.perf_counter() - started
+
+
+def run_benchmark(scale: str, seed: int, workdir: Path) -> int:
+    from segmentation_assets.runner import load_definitions
+
+    workdir = workdir.resolve()
+    workdir.mkdir(parents=True, exist_ok=True)
+    with PeakMemory() as memory:
+        started = time.perf_counter()
+        generated = _generate_once(scale, seed, workdir)
+    figures = [StageFigures("generate sample data", generated, memory.peak / 2**20, True)] if generated else []
+
+    os.environ["SEGMENTATION_LANDING_DIR"] = str(workdir / "landing")
+    os.environ["SEGMENTATION_DUCKDB_PATH"] = str(workdir / "warehouse.duckdb")
+    definitions = load_definitions(reparse_dbt=True)
+    job = definitions.resolve_job_def("segmentation_pipeline")
+    instance = dg.DagsterInstance.ephemeral()
+    for stage, groups in STAGES.items():
+        selection = dg.AssetSelection.groups(*groups).resolve(definitions.resolve_asset_graph())
+        with PeakMemory() as memory:
+            started = time.perf_counter()
+            result = job.execute_in_process(instance=instance, asset_selection=list(selection), raise_on_error=False)
+            seconds = time.perf_counter() - started
+        figures.append(StageFigures(stage, seconds, memory.peak / 2**20, result.success))
+
+    with __import__("duckdb").connect(str(workdir / "warehouse.duckdb"), read_only=True) as connection:
+        lines = connection.execute("select count(*) from raw.erp__order_lines").fetchone()[0]
+    print(f"\nBenchmark: scale={scale} seed={seed} order lines in raw={lines:,} cores={os.cpu_count()}")
+    print(f"{'stage':<48} {'wall s':>9} {'peak RSS MiB':>13}  ok")
+    for f in figures:
+        print(f"{f.stage:<48} {f.seconds:>9.1f} {f.peak_rss_mib:>13.0f}  {'yes' if f.success else 'NO'}")
+    total = sum(f.seconds for f in figures)
+    print(f"{'total':<48} {total:>9.1f} {max(f.peak_rss_mib for f in figures):>13.0f}")
+    return 0 if all(f.success for f in figures) else 1

@@ -1,0 +1,94 @@
+"""Landing files (external assets) and the ingest that turns them into raw tables."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import dagster as dg
+import polars as pl
+from dagster_duckdb import DuckDBResource
+
+from segmentation_assets.defs.metadata import table_metadata
+from segmentation_assets.defs.resources import OWNER, WAREHOUSE_POOL, LandingZone
+from segmentation_assets.sources.contract import ENTITIES, Entity
+from segmentation_assets.sources.loader import LandingLoad, PreviousRows, load_landing_zone
+from segmentation_assets.warehouse import read_table, replace_tables, table_exists
+
+landing_files = [
+    dg.AssetSpec(
+        key=["landing", e.table],
+        group_name="landing",
+        description=f"{e.description} Landing files `{e.path}.csv|.parquet` or `{e.path}/*` "
+        f"({'required' if e.required else 'optional'} entity; key: {', '.join(e.key)}).",
+        owners=[OWNER],
+        kinds={"csv", "parquet"},
+        metadata={"contract_path": e.path, "key": ", ".join(e.key), "required": e.required},
+    )
+    for e in ENTITIES
+]
+
+RAW_SPECS = [
+    dg.AssetSpec(
+        key=["raw", e.table],
+        deps=[["landing", e.table]],
+        group_name="raw",
+        description=f"Every drop of `{e.path}` as delivered, typed by the contract, with source file and load time.",
+        owners=[OWNER],
+        kinds={"duckdb", "polars"},
+    )
+    for e in ENTITIES
+] + [
+    dg.AssetSpec(
+        key=["raw", "file_loads"],
+        deps=[["landing", e.table] for e in ENTITIES],
+        group_name="raw",
+        description="One row per landing file seen by the last ingest: loaded, rejected (with file, "
+        "column, row and rule) or ignored.",
+        owners=[OWNER],
+        kinds={"duckdb"},
+    )
+]
+
+
+def _previous_rows(connection) -> PreviousRows:
+    def rows_of(entity: Entity, source_file: str) -> pl.DataFrame | None:
+        if not table_exists(connection, "raw", entity.table):
+            return None
+        return read_table(connection, "raw", entity.table, "_source_file = ?", [source_file])
+
+    return rows_of
+
+
+def _raw_table_metadata(entity: Entity, load: LandingLoad) -> dict:
+    frame = load.tables[entity.table]
+    files = load.files_for(entity)
+    loaded = files.filter(pl.col("status") == "loaded").height
+    rejected = files.filter(pl.col("status") == "rejected")
+    metadata = table_metadata(frame, f"raw.{entity.table}") | {
+        "files_loaded": loaded,
+        "files_rejected": rejected.height,
+    }
+    if files.height == 0:
+        need = "the platform cannot run without it" if entity.required else "features and policies that need it are empty"
+        metadata["note"] = f"source absent: no landing file for {entity.path}; table is empty and {need}"
+    if rejected.height:
+        metadata["rejections"] = dg.MetadataValue.md("\n".join(f"- {m}" for m in rejected["message"]))
+    return metadata
+
+
+@dg.multi_asset(specs=RAW_SPECS, name="ingest_landing_zone", pool=WAREHOUSE_POOL)
+def ingest_landing_zone(warehouse: DuckDBResource, landing_zone: LandingZone):
+    """Load every landing file; replace the raw layer in one transaction."""
+    loaded_at = datetime.now(UTC).replace(tzinfo=None)
+    with warehouse.get_connection() as connection:
+        load = load_landing_zone(landing_zone.directory, loaded_at, _previous_rows(connection))
+        tables = {("raw", table): frame for table, frame in load.tables.items()}
+        replace_tables(connection, tables | {("raw", "file_loads"): load.file_loads})
+    for entity in ENTITIES:
+        yield dg.MaterializeResult(asset_key=["raw", entity.table], metadata=_raw_table_metadata(entity, load))
+    by_status = load.file_loads.group_by("status").len()
+    yield dg.MaterializeResult(
+        asset_key=["raw", "file_loads"],
+        metadata=table_metadata(load.file_loads, "raw.file_loads", preview_rows=20)
+        | {f"files_{row['status']}": row["len"] for row in by_status.iter_rows(named=True)},
+    )

@@ -1,0 +1,59 @@
+"""Checks on the raw layer: the contract's value rules (pandera) and rejected files."""
+
+from __future__ import annotations
+
+import dagster as dg
+import polars as pl
+from dagster_duckdb import DuckDBResource
+
+from segmentation_assets.sources.contract import ENTITIES
+from segmentation_assets.sources.schemas import failure_cases
+from segmentation_assets.warehouse import preview_markdown, read_table
+
+CONTRACT_RULE_CHECKS = [
+    dg.AssetCheckSpec(
+        "contract_value_rules",
+        asset=["raw", e.table],
+        description=f"Rows of {e.path} meet the contract's types, non-null keys and value ranges (pandera).",
+    )
+    for e in ENTITIES
+]
+
+
+@dg.multi_asset_check(specs=CONTRACT_RULE_CHECKS, name="raw_contract_value_rules")
+def raw_contract_value_rules(warehouse: DuckDBResource):
+    """Warn (not fail) on rule breaks: the rows are routed to quarantine downstream, not lost."""
+    with warehouse.get_connection() as connection:
+        frames = {e.table: read_table(connection, "raw", e.table) for e in ENTITIES}
+    for entity in ENTITIES:
+        cases = failure_cases(entity, frames[entity.table])
+        by_check = cases.group_by("column", "check").len().sort("len", descending=True) if cases.height else cases
+        yield dg.AssetCheckResult(
+            asset_key=["raw", entity.table],
+            check_name="contract_value_rules",
+            passed=cases.height == 0,
+            severity=dg.AssetCheckSeverity.WARN,
+            metadata={
+                "failing_values": cases.height,
+                "rows_checked": frames[entity.table].height,
+                "by_rule": dg.MetadataValue.md(preview_markdown(by_check, 20)),
+                "examples": dg.MetadataValue.md(preview_markdown(cases, 10)),
+            },
+        )
+
+
+@dg.asset_check(asset=["raw", "file_loads"], description="Every landing file was loaded; lists rejected files and why.")
+def no_rejected_files(warehouse: DuckDBResource) -> dg.AssetCheckResult:
+    with warehouse.get_connection() as connection:
+        loads = read_table(connection, "raw", "file_loads")
+    rejected = loads.filter(pl.col("status") == "rejected")
+    return dg.AssetCheckResult(
+        passed=rejected.height == 0,
+        severity=dg.AssetCheckSeverity.WARN,
+        metadata={
+            "rejected_files": rejected.height,
+            "rejections": dg.MetadataValue.md(
+                preview_markdown(rejected.select("source_file", "error_rule", "error_column", "error_row", "message"), 50)
+            ),
+        },
+    )

@@ -1,0 +1,18 @@
+"""Metadata every table asset attaches: row count, column schema and a preview."""
+
+from __future__ import annotations
+
+import dagster as dg
+import polars as pl
+
+from segmentation_assets.warehouse import preview_markdown
+
+
+def table_metadata(frame: pl.DataFrame, table: str, preview_rows: int = 5) -> dict[str, dg.MetadataValue | int | str]:
+    columns = [dg.TableColumn(name, str(dtype)) for name, dtype in frame.schema.items()]
+    return {
+        "dagster/row_count": frame.height,
+        "dagster/table_name": table,
+        "dagster/column_schema": dg.TableSchema(columns=columns),
+        "preview": dg.MetadataValue.md(preview_markdown(frame, preview_rows)),
+    }

@@ -1,0 +1,139 @@
+"""Data-quality assets: outlier and impossible-value flags, and the master-data scorecard."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import dagster as dg
+import polars as pl
+from dagster_duckdb import DuckDBResource
+
+from segmentation_assets import quality
+from segmentation_assets.defs.metadata import table_metadata
+from segmentation_assets.defs.resources import OWNER, WAREHOUSE_POOL, SegmentationSettings
+from segmentation_assets.warehouse import preview_markdown, read_table, replace_tables, table_exists
+
+MARTS = ["fct_order_lines", "fct_weekly_demand", "fct_shipments", "fct_freight", "dim_product", "dim_customer", "dim_location"]
+CROSSWALKS = ["product_crosswalk", "customer_crosswalk", "location_crosswalk", "tms_location_crosswalk", "exceptions"]
+# Which landing entity each optional input comes from, to say why a flag table is empty.
+SOURCE_OF = {"fct_shipments": "wms/shipments", "fct_freight": "tms/freight"}
+
+
+def _read(warehouse: DuckDBResource, schema: str, tables: list[str]) -> dict[str, pl.DataFrame | None]:
+    with warehouse.get_connection() as connection:
+        return {t: read_table(connection, schema, t) if table_exists(connection, schema, t) else None for t in tables}
+
+
+def _write(warehouse: DuckDBResource, schema: str, table: str, frame: pl.DataFrame) -> None:
+    with warehouse.get_connection() as connection:
+        replace_tables(connection, {(schema, table): frame})
+
+
+def _flag_metadata(flags: pl.DataFrame, table: str, notes: list[str]) -> dict:
+    by_rule = flags.group_by("rule").len().sort("rule") if flags.height else flags
+    metadata = table_metadata(flags, table) | {"flags_by_rule": dg.MetadataValue.md(preview_markdown(by_rule, 30))}
+    if notes:
+        metadata["note"] = "; ".join(notes)
+    return metadata
+
+
+def _absent(tables: dict[str, pl.DataFrame | None], names: list[str]) -> list[str]:
+    return [
+        f"source absent or empty: {SOURCE_OF.get(n, n)} (rules that need it found nothing to check)"
+        for n in names
+        if tables.get(n) is None or tables[n].height == 0
+    ]
+
+
+def _spec(schema: str, table: str, description: str, deps: list[list[str]]) -> dict:
+    return dict(
+        key=[schema, table], deps=deps, group_name="quality", owners=[OWNER], kinds={"polars", "duckdb"},
+        description=description, pool=WAREHOUSE_POOL,
+    )
+
+
+@dg.asset(**_spec(
+    "quarantine", "demand_outliers",
+    "Order-line quantities and weekly demand far (in scaled MADs) from the SKU's own history; "
+    "flagged, and left out of segmentation when the config says so.",
+    [["marts", "fct_order_lines"], ["marts", "fct_weekly_demand"]],
+))
+def demand_outliers(warehouse: DuckDBResource, settings: SegmentationSettings) -> dg.MaterializeResult:
+    rules = settings.load().quality
+    marts = _read(warehouse, "marts", ["fct_order_lines", "fct_weekly_demand"])
+    options = dict(min_history=rules.min_history, exclude_from_segmentation=rules.exclude_demand_outliers_from_segmentation)
+    flags = pl.concat([
+        quality.demand_outliers(marts["fct_order_lines"], rules.order_quantity_mad_threshold, **options),
+        quality.weekly_demand_outliers(marts["fct_weekly_demand"], rules.weekly_demand_mad_threshold, **options),
+    ])
+    _write(warehouse, "quarantine", "demand_outliers", flags)
+    return dg.MaterializeResult(metadata=_flag_metadata(flags, "quarantine.demand_outliers", []))
+
+
+@dg.asset(**_spec(
+    "quarantine", "cost_to_serve_outliers",
+    "Freight cost per unit (or per shipment) and handling cost per unit far from their lane's or "
+    "warehouse's median; flagged for review, not excluded.",
+    [["marts", "fct_freight"], ["marts", "fct_shipments"]],
+))
+def cost_to_serve_outliers(warehouse: DuckDBResource, settings: SegmentationSettings) -> dg.MaterializeResult:
+    rules = settings.load().quality
+    marts = _read(warehouse, "marts", ["fct_freight", "fct_shipments"])
+    flags = quality.cost_to_serve_outliers(
+        marts["fct_freight"], marts["fct_shipments"], rules.cost_to_serve_mad_threshold, min_history=rules.min_history
+    )
+    _write(warehouse, "quarantine", "cost_to_serve_outliers", flags)
+    notes = _absent(marts, ["fct_freight", "fct_shipments"])
+    return dg.MaterializeResult(metadata=_flag_metadata(flags, "quarantine.cost_to_serve_outliers", notes))
+
+
+@dg.asset(**_spec(
+    "quarantine", "impossible_values",
+    "Values that cannot be true (delivery before pickup, negative cost, ship before order, ...), one row per finding.",
+    [["marts", t] for t in MARTS],
+))
+def impossible_values(warehouse: DuckDBResource) -> dg.MaterializeResult:
+    marts = _read(warehouse, "marts", MARTS)
+    result = quality.impossible_values(marts, as_of=datetime.now(UTC).date())
+    _write(warehouse, "quarantine", "impossible_values", result.flags)
+    notes = [f"{s.rule} skipped: {s.reason}" for s in result.skipped]
+    return dg.MaterializeResult(metadata=_flag_metadata(result.flags, "quarantine.impossible_values", notes))
+
+
+@dg.asset(**_spec(
+    "quality", "master_data_scorecard",
+    "Master-data quality per entity: completeness per attribute, match rate per source system, duplicates and conflicts.",
+    [["marts", t] for t in ("dim_product", "dim_customer", "dim_location")] + [["reconcile", t] for t in CROSSWALKS],
+))
+def master_data_scorecard(warehouse: DuckDBResource) -> dg.MaterializeResult:
+    dims = _read(warehouse, "marts", ["dim_product", "dim_customer", "dim_location"])
+    recon = _read(warehouse, "reconcile", CROSSWALKS)
+    scorecard = quality.master_data_scorecard(
+        dims["dim_product"], dims["dim_customer"], dims["dim_location"],
+        recon["product_crosswalk"], recon["customer_crosswalk"], recon["location_crosswalk"],
+        recon["tms_location_crosswalk"], recon["exceptions"],
+    )
+    _write(warehouse, "quality", "master_data_scorecard", scorecard)
+    match_rates = scorecard.filter(pl.col("metric") == "match_rate").select("subject", "numerator", "denominator", "value")
+    return dg.MaterializeResult(metadata=table_metadata(scorecard, "quality.master_data_scorecard", 10) | {
+        "match_rates": dg.MetadataValue.md(preview_markdown(match_rates, 10)),
+    })
+
+
+@dg.asset(**_spec(
+    "quality", "cleansing_priorities",
+    "What to cleanse first: master-data issues ranked by the revenue they touch, with a recommendation each.",
+    [["quality", "master_data_scorecard"], ["reconcile", "exceptions"], ["marts", "fct_order_lines"]]
+    + [["marts", t] for t in ("dim_product", "dim_customer", "dim_location")],
+))
+def cleansing_priorities(warehouse: DuckDBResource, settings: SegmentationSettings) -> dg.MaterializeResult:
+    target = settings.load().scorecard.completeness_target
+    scorecard = _read(warehouse, "quality", ["master_data_scorecard"])["master_data_scorecard"]
+    marts = _read(warehouse, "marts", ["fct_order_lines", "dim_product", "dim_customer", "dim_location"])
+    exceptions = _read(warehouse, "reconcile", ["exceptions"])["exceptions"]
+    priorities = quality.cleansing_priorities(
+        scorecard, exceptions, marts["fct_order_lines"], completeness_target=target,
+        dim_product=marts["dim_product"], dim_customer=marts["dim_customer"], dim_location=marts["dim_location"],
+    )
+    _write(warehouse, "quality", "cleansing_priorities", priorities)
+    return dg.MaterializeResult(metadata=table_metadata(priorities, "quality.cleansing_priorities", 10))

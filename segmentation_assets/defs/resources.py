@@ -1,0 +1,61 @@
+"""Resources shared by every layer: the warehouse, the config file and the dbt CLI."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import dagster as dg
+from dagster_dbt import DbtCliResource
+from dagster_duckdb import DuckDBResource
+
+from segmentation_assets.config import SegmentationConfig, load_config
+from segmentation_assets.defs.dbt.project import dbt_project
+from segmentation_assets.warehouse import duckdb_path, landing_dir
+
+OWNER = "team:data-engineering"
+# Every asset that writes the warehouse runs in this pool (size 1 in dagster.yaml), so
+# dbt and Python steps never hold DuckDB's single write lock at the same time.
+WAREHOUSE_POOL = "duckdb_warehouse"
+# Runs that write the warehouse carry this tag; dagster.yaml queues them one at a time.
+WAREHOUSE_RUN_TAGS = {"duckdb": "warehouse"}
+
+
+class LandingZone(dg.ConfigurableResource):
+    """Where source systems drop their extracts (SEGMENTATION_LANDING_DIR)."""
+
+    path: str
+
+    @property
+    def directory(self) -> Path:
+        return Path(self.path)
+
+
+class SegmentationSettings(dg.ConfigurableResource):
+    """The validated business configuration (SEGMENTATION_CONFIG or the packaged default)."""
+
+    config_path: str | None = None
+
+    def load(self) -> SegmentationConfig:
+        return load_config(self.config_path)
+
+
+def _dbt_executable() -> str:
+    """The dbt next to this interpreter, so runs work without an activated venv."""
+    candidate = Path(sys.executable).parent / "dbt"
+    return str(candidate) if candidate.exists() else "dbt"
+
+
+def warehouse_resources() -> dict[str, object]:
+    return {
+        "warehouse": DuckDBResource(database=str(duckdb_path())),
+        "landing_zone": LandingZone(path=str(landing_dir())),
+        "settings": SegmentationSettings(config_path=os.environ.get("SEGMENTATION_CONFIG")),
+        "dbt": DbtCliResource(project_dir=dbt_project, dbt_executable=_dbt_executable()),
+    }
+
+
+@dg.definitions
+def resources() -> dg.Definitions:
+    return dg.Definitions(resources=warehouse_resources())

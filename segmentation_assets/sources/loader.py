@@ -1,0 +1,146 @@
+"""Loading the whole landing zone into typed raw frames plus a per-file log.
+
+One bad file never stops the others: it is rejected with file, column, row and rule
+in the log, left untouched on disk, and if an earlier good version of the same file
+was loaded, those rows are kept so nothing already loaded is lost.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+import polars as pl
+
+from segmentation_assets.sources.column_types import POLARS_TYPES, apply_contract_types, check_required_columns
+from segmentation_assets.sources.contract import ENTITIES, Entity
+from segmentation_assets.sources.landing_files import FileRejected, LandingFile, discover_landing_files, read_untyped
+
+FILE_LOADS_SCHEMA: dict[str, pl.DataType] = {
+    "system": pl.String(),
+    "entity": pl.String(),
+    "source_file": pl.String(),
+    "status": pl.String(),
+    "rows": pl.Int64(),
+    "message": pl.String(),
+    "error_column": pl.String(),
+    "error_row": pl.Int64(),
+    "error_rule": pl.String(),
+    "file_size_bytes": pl.Int64(),
+    "file_sha256": pl.String(),
+    "file_modified_at": pl.Datetime("us"),
+    "loaded_at": pl.Datetime("us"),
+}
+
+METADATA_SCHEMA: dict[str, pl.DataType] = {
+    "_raw_row_id": pl.String(),
+    "_source_file": pl.String(),
+    "_row_number": pl.Int64(),
+    "_file_modified_at": pl.Datetime("us"),
+    "_loaded_at": pl.Datetime("us"),
+}
+
+# Given an entity and a source file, the rows a previous load put in raw (or None).
+PreviousRows = Callable[[Entity, str], pl.DataFrame | None]
+
+
+@dataclass
+class LandingLoad:
+    """The outcome of one ingest: a typed raw frame per entity and the file log."""
+
+    tables: dict[str, pl.DataFrame] = field(default_factory=dict)  # keyed by entity.table
+    file_loads: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=FILE_LOADS_SCHEMA))
+
+    def files_for(self, entity: Entity) -> pl.DataFrame:
+        return self.file_loads.filter((pl.col("system") == entity.system) & (pl.col("entity") == entity.name))
+
+
+def empty_raw_frame(entity: Entity) -> pl.DataFrame:
+    schema = {c.name: POLARS_TYPES[c.type] for c in entity.columns} | METADATA_SCHEMA
+    return pl.DataFrame(schema=schema)
+
+
+def read_landing_file(file: LandingFile, entity: Entity, loaded_at: datetime) -> pl.DataFrame:
+    """One file as a typed raw frame with its metadata columns; raises FileRejected."""
+    frame = read_untyped(file)
+    check_required_columns(frame, entity)
+    typed = apply_contract_types(frame, entity)
+    row_numbers = pl.int_range(1, typed.height + 1, dtype=pl.Int64, eager=True)
+    return typed.with_columns(
+        _raw_row_id=pl.lit(file.relative_path + "#") + row_numbers.cast(pl.String),
+        _source_file=pl.lit(file.relative_path),
+        _row_number=row_numbers,
+        _file_modified_at=pl.lit(file.modified_at, dtype=pl.Datetime("us")),
+        _loaded_at=pl.lit(loaded_at, dtype=pl.Datetime("us")),
+    )
+
+
+def load_landing_zone(
+    landing_dir: Path,
+    loaded_at: datetime,
+    previous_rows: PreviousRows | None = None,
+) -> LandingLoad:
+    """Read every landing file; unknown paths are logged as ignored, bad files as rejected."""
+    frames: dict[str, list[pl.DataFrame]] = {e.table: [] for e in ENTITIES}
+    log: list[dict[str, object]] = []
+    for file in discover_landing_files(landing_dir):
+        entry: dict[str, object] = {
+            "source_file": file.relative_path,
+            "file_size_bytes": file.size_bytes,
+            "file_sha256": file.sha256,
+            "file_modified_at": file.modified_at,
+            "loaded_at": loaded_at,
+            "rows": 0,
+        }
+        if file.entity is None:
+            log.append(entry | {
+                "system": file.relative_path.split("/")[0],
+                "entity": None,
+                "status": "ignored",
+                "message": f"{file.relative_path}: not a contract entity path "
+                "(expected <system>/<entity>.csv|.parquet or <system>/<entity>/<drop>)",
+            })
+            continue
+        entity = file.entity
+        entry |= {"system": entity.system, "entity": entity.name}
+        try:
+            frame = read_landing_file(file, entity, loaded_at)
+        except FileRejected as rejection:
+            kept = previous_rows(entity, file.relative_path) if previous_rows else None
+            message = f"{file.relative_path}: {rejection.message}"
+            if kept is not None and kept.height:
+                frames[entity.table].append(kept)
+                message += f"; kept the {kept.height} rows of the previous good load of this file"
+            log.append(entry | {
+                "status": "rejected",
+                "rows": kept.height if kept is not None else 0,
+                "message": message,
+                "error_column": rejection.column,
+                "error_row": rejection.row,
+                "error_rule": rejection.rule,
+            })
+            continue
+        frames[entity.table].append(frame)
+        extras = [c for c in frame.columns if c not in entity.column_names and c not in METADATA_SCHEMA]
+        notes = []
+        if frame.height == 0:
+            notes.append("header only: no data rows")
+        if extras:
+            notes.append(f"extra columns kept in raw, ignored downstream: {', '.join(extras)}")
+        log.append(entry | {"status": "loaded", "rows": frame.height, "message": "; ".join(notes) or None})
+
+    load = LandingLoad(file_loads=pl.DataFrame(log, schema=FILE_LOADS_SCHEMA) if log else pl.DataFrame(schema=FILE_LOADS_SCHEMA))
+    for entity in ENTITIES:
+        load.tables[entity.table] = _union_drops(entity, frames[entity.table])
+    return load
+
+
+def _union_drops(entity: Entity, frames: list[pl.DataFrame]) -> pl.DataFrame:
+    """All drops of an entity stacked; extra columns differing between drops become nulls elsewhere."""
+    base = empty_raw_frame(entity)
+    combined = pl.concat([base, *frames], how="diagonal_relaxed")
+    ordered = list(entity.column_names)
+    extras = sorted(c for c in combined.columns if c not in ordered and c not in METADATA_SCHEMA)
+    return combined.select(ordered + extras + list(METADATA_SCHEMA))

@@ -1,0 +1,77 @@
+"""The one DuckDB warehouse: where it is, and how Python steps read and write it.
+
+Writes replace whole tables inside one transaction, so a failing step leaves the
+previous good tables in place (DuckDB is transactional for DDL too).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+
+import duckdb
+import polars as pl
+
+DEFAULT_DUCKDB_PATH = "data/warehouse.duckdb"
+DEFAULT_LANDING_DIR = "data/landing"
+
+
+def duckdb_path() -> Path:
+    return Path(os.environ.get("SEGMENTATION_DUCKDB_PATH", DEFAULT_DUCKDB_PATH)).resolve()
+
+
+def landing_dir() -> Path:
+    return Path(os.environ.get("SEGMENTATION_LANDING_DIR", DEFAULT_LANDING_DIR)).resolve()
+
+
+@contextmanager
+def connect(path: Path | None = None, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+    path = path or duckdb_path()
+    if not read_only:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    connection = duckdb.connect(str(path), read_only=read_only)
+    try:
+        yield connection
+    finally:
+        connection.close()
+
+
+def table_exists(connection: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
+    found = connection.execute(
+        "select count(*) from information_schema.tables where table_schema = ? and table_name = ?",
+        [schema, table],
+    ).fetchone()
+    return bool(found and found[0])
+
+
+def read_table(connection: duckdb.DuckDBPyConnection, schema: str, table: str, where: str = "", params: list | None = None) -> pl.DataFrame:
+    query = f'select * from "{schema}"."{table}"' + (f" where {where}" if where else "")
+    return connection.execute(query, params or []).pl()
+
+
+def replace_tables(connection: duckdb.DuckDBPyConnection, tables: Mapping[tuple[str, str], pl.DataFrame]) -> None:
+    """Replace several tables atomically: either all new versions land or none does."""
+    connection.execute("begin transaction")
+    try:
+        for (schema, table), frame in tables.items():
+            connection.execute(f'create schema if not exists "{schema}"')
+            connection.register("_incoming", frame.to_arrow())
+            connection.execute(f'create or replace table "{schema}"."{table}" as select * from _incoming')
+            connection.unregister("_incoming")
+        connection.execute("commit")
+    except Exception:
+        connection.execute("rollback")
+        raise
+
+
+def preview_markdown(frame: pl.DataFrame, rows: int = 5) -> str:
+    """A small Markdown table for Dagster metadata."""
+    head = frame.head(rows)
+    if head.width == 0:
+        return "_no columns_"
+    header = "| " + " | ".join(head.columns) + " |"
+    rule = "|" + "---|" * head.width
+    body = ["| " + " | ".join("" if v is None else str(v).replace("|", "\\|") for v in row) + " |" for row in head.iter_rows()]
+    return "\n".join([header, rule, *body]) if body else header + "\n" + rule
