@@ -180,3 +180,12 @@ def test_required_entities_alone_run_and_absent_sources_are_noted(required_only_
     assert "source absent" in note and "tms/freight" in note
     cost_note = run.materialization_metadata(["quarantine", "cost_to_serve_outliers"])["note"].value
     assert "tms/freight" in cost_note
+
+
+def test_dbt_models_carry_a_preview_and_name_absent_sources(required_only_run):
+    freight = required_only_run.materialization_metadata(["marts", "fct_freight"])
+    assert "tms/freight" in freight["note"].value
+    orders = required_only_run.materialization_metadata(["marts", "fct_order_lines"])
+    assert "order_id" in orders["preview"].value
+    staged = required_only_run.materialization_metadata(["staging", "stg_erp__order_lines"])
+    assert "note" not in staged, "staged order lines need only their own source"

@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import os
-import sys
 from pathlib import Path
 
 import dagster as dg
-from dagster_dbt import DbtCliResource
 from dagster_duckdb import DuckDBResource
 
 from segmentation_assets.config import SegmentationConfig, load_config
-from segmentation_assets.defs.dbt.project import dbt_project
+from segmentation_assets.defs.dbt.project import dbt_cli
 from segmentation_assets.warehouse import duckdb_path, landing_dir
 
 OWNER = "team:data-engineering"
@@ -41,18 +39,12 @@ class SegmentationSettings(dg.ConfigurableResource):
         return load_config(self.config_path)
 
 
-def _dbt_executable() -> str:
-    """The dbt next to this interpreter, so runs work without an activated venv."""
-    candidate = Path(sys.executable).parent / "dbt"
-    return str(candidate) if candidate.exists() else "dbt"
-
-
 def warehouse_resources() -> dict[str, object]:
     return {
         "warehouse": DuckDBResource(database=str(duckdb_path())),
         "landing_zone": LandingZone(path=str(landing_dir())),
         "settings": SegmentationSettings(config_path=os.environ.get("SEGMENTATION_CONFIG")),
-        "dbt": DbtCliResource(project_dir=dbt_project, dbt_executable=_dbt_executable()),
+        "dbt": dbt_cli(),
     }
 
 

@@ -102,8 +102,8 @@ ENTITIES: tuple[Entity, ...] = (
         "erp", "locations", ("location_id",),
         description="Plants, distribution centres and stores.",
         columns=(
-            _c("location_id", T), _c("location_name", T), _c("location_type", T),
-            _c("region", T), _c("country", T),
+            _c("location_id", T), _c("location_name", T, False), _c("location_type", T, False),
+            _c("region", T, False), _c("country", T, False),
         ),
     ),
     Entity(
@@ -111,7 +111,7 @@ ENTITIES: tuple[Entity, ...] = (
         description="On-hand and on-order stock per SKU and location at a date.",
         columns=(
             _c("snapshot_date", DT), _c("location_id", T), _c("sku", T),
-            _c("on_hand_qty", D), _c("on_order_qty", D),
+            _c("on_hand_qty", D), _c("on_order_qty", D, False),
         ),
     ),
     Entity(
@@ -119,48 +119,48 @@ ENTITIES: tuple[Entity, ...] = (
         description="Supplier lead times and minimum order quantities.",
         columns=(
             _c("supplier_id", T), _c("sku", T), _c("lead_time_days", D),
-            _c("lead_time_std_days", D), _c("moq", D),
+            _c("lead_time_std_days", D, False), _c("moq", D, False),
         ),
     ),
     Entity(
         "wms", "items", ("item_code",),
         description="WMS item master; erp_sku is the WMS's spelling of the ERP SKU and may be blank.",
         columns=(
-            _c("item_code", T), _c("erp_sku", T), _c("item_description", T), _c("item_group", T),
-            _c("unit_weight_kg", D), _c("unit_volume_m3", D),
+            _c("item_code", T), _c("erp_sku", T, False), _c("item_description", T, False), _c("item_group", T, False),
+            _c("unit_weight_kg", D, False), _c("unit_volume_m3", D, False),
         ),
     ),
     Entity(
         "wms", "warehouses", ("warehouse_code",),
         description="WMS warehouses and their ERP location.",
-        columns=(_c("warehouse_code", T), _c("erp_location_id", T), _c("warehouse_name", T)),
+        columns=(_c("warehouse_code", T), _c("erp_location_id", T, False), _c("warehouse_name", T, False)),
     ),
     Entity(
         "wms", "shipments", ("shipment_id", "order_id", "line_number"),
         description="Shipped order lines as the WMS saw them.",
         columns=(
             _c("shipment_id", T), _c("order_id", T), _c("line_number", I),
-            _c("warehouse_code", T), _c("item_code", T), _c("ship_date", DT),
-            _c("shipped_qty", D), _c("handling_cost", D),
+            _c("warehouse_code", T), _c("item_code", T), _c("ship_date", DT, False),
+            _c("shipped_qty", D), _c("handling_cost", D, False),
         ),
     ),
     Entity(
         "tms", "freight", ("shipment_id",),
         description="Freight movements; origin is a location code, destination a customer code, in the TMS's spelling.",
         columns=(
-            _c("shipment_id", T), _c("carrier", T), _c("mode", T), _c("origin_code", T),
-            _c("destination_code", T), _c("freight_cost", D), _c("currency", T),
-            _c("pickup_date", DT), _c("delivery_date", DT),
+            _c("shipment_id", T), _c("carrier", T, False), _c("mode", T), _c("origin_code", T, False),
+            _c("destination_code", T, False), _c("freight_cost", D), _c("currency", T, False),
+            _c("pickup_date", DT, False), _c("delivery_date", DT, False),
         ),
     ),
     Entity(
         "crm", "accounts", ("account_id",),
         description="CRM accounts; erp_customer_id is the CRM's spelling of the ERP customer and may be blank.",
         columns=(
-            _c("account_id", T), _c("erp_customer_id", T), _c("account_name", T),
-            _c("parent_account_id", T), _c("account_manager", T), _c("service_tier", T),
-            _c("contracted_lead_time_days", D), _c("target_fill_rate", D),
-            _c("strategic_account", B),
+            _c("account_id", T), _c("erp_customer_id", T, False), _c("account_name", T),
+            _c("parent_account_id", T, False), _c("account_manager", T, False), _c("service_tier", T, False),
+            _c("contracted_lead_time_days", D, False), _c("target_fill_rate", D, False),
+            _c("strategic_account", B, False),
         ),
     ),
     Entity(

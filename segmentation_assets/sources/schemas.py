@@ -68,4 +68,3 @@ def failure_cases(entity: Entity, frame: pl.DataFrame) -> pl.DataFrame:
         return cases.select(pl.all().cast(pl.String))
     return pl.DataFrame(schema={"failure_case": pl.String, "column": pl.String, "check": pl.String})
 
-SCHEMAS = {e.table: e for e in ENTITIES}

@@ -4,18 +4,22 @@ Each model is keyed `[schema, table]` and grouped by its layer, so Python assets
 the right table and the lineage graph reads like the warehouse.
 """
 
-from __future__ import annotations
 
+import json
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, DbtProject, dbt_assets
+from dagster_duckdb import DuckDBResource
 
 from segmentation_assets.defs.dbt.project import dbt_project, ensure_manifest
+from segmentation_assets.defs.dbt.upstream_sources import absent_source_note, upstream_sources
 from segmentation_assets.defs.resources import OWNER, WAREHOUSE_POOL
+from segmentation_assets.sources.contract import ENTITIES
+from segmentation_assets.warehouse import preview_markdown
 
 LAYER_OF_FOLDER = {"staging": "staging", "intermediate": "reconcile", "marts": "marts", "quarantine": "quarantine"}
 
@@ -48,8 +52,61 @@ translator = WarehouseTranslator(settings=DagsterDbtTranslatorSettings(enable_as
     pool=WAREHOUSE_POOL,
     name="warehouse_dbt_models",
 )
-def warehouse_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
-    """`dbt build` (models, seeds and their tests) with this run's artifacts in a throwaway target dir."""
+def warehouse_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: DuckDBResource):
+    """`dbt build` (models, seeds and their tests) with this run's artifacts in a throwaway target dir.
+
+    Events are held until dbt exits, then each model's materialization gets a preview and,
+    where a landing entity it needs is absent, a note naming it.
+    """
+    events: list[Any] = []
+    failure: BaseException | None = None
     with tempfile.TemporaryDirectory(prefix="dbt-target-") as target:
-        invocation = dbt.cli(["build"], context=context, target_path=Path(target))
-        yield from invocation.stream().fetch_row_counts().fetch_column_metadata()
+        try:
+            invocation = dbt.cli(["build"], context=context, target_path=Path(target))
+            for event in invocation.stream().fetch_row_counts().fetch_column_metadata():
+                events.append(event)
+        except Exception as error:  # yield what dbt did build before failing the step
+            failure = error
+        finally:
+            release_in_process_duckdb()
+    yield from _with_previews_and_notes(context, warehouse, events)
+    if failure is not None:
+        raise failure
+
+
+def _with_previews_and_notes(context: dg.AssetExecutionContext, warehouse: DuckDBResource, events: list[Any]) -> Iterator[Any]:
+    sources = _model_sources()
+    with warehouse.get_connection() as connection:
+        empty = {
+            e.table for e in ENTITIES
+            if connection.execute(f'select count(*) from raw."{e.table}"').fetchone()[0] == 0
+        }
+        for event in events:
+            if isinstance(event, dg.Output):
+                key = context.asset_key_for_output(event.output_name)
+                schema, table = key.path
+                preview = connection.execute(f'select * from "{schema}"."{table}" limit 5').pl()
+                extra: dict[str, Any] = {"preview": dg.MetadataValue.md(preview_markdown(preview))}
+                note = absent_source_note(sources.get((schema, table), frozenset()), empty)
+                if note:
+                    extra["note"] = note
+                event = event.with_metadata({**event.metadata, **extra})
+            yield event
+
+
+def _model_sources() -> dict[tuple[str, str], frozenset[str]]:
+    return upstream_sources(json.loads(dbt_project.manifest_path.read_text()))
+
+
+def release_in_process_duckdb() -> None:
+    """Close the DuckDB handle dbt-duckdb opened in this process for row counts and column lineage.
+
+    DuckDB refuses a second in-process connection to the same file with other settings,
+    and keeps the file locked, so the next Python step could not open the warehouse.
+    """
+    from dbt.adapters.duckdb.connections import DuckDBConnectionManager
+
+    environment = DuckDBConnectionManager._ENV
+    DuckDBConnectionManager.close_all_connections()
+    if environment is not None:
+        environment.close()

@@ -27,7 +27,9 @@ landing_files = [
     for e in ENTITIES
 ]
 
-RAW_SPECS = [
+def _raw_table_specs() -> list[dg.AssetSpec]:
+    """Specs of the ingest's outputs (built in a function: a module-level list would be loaded twice)."""
+    return [
     dg.AssetSpec(
         key=["raw", e.table],
         deps=[["landing", e.table]],
@@ -47,7 +49,7 @@ RAW_SPECS = [
         owners=[OWNER],
         kinds={"duckdb"},
     )
-]
+    ]
 
 
 def _previous_rows(connection) -> PreviousRows:
@@ -76,7 +78,7 @@ def _raw_table_metadata(entity: Entity, load: LandingLoad) -> dict:
     return metadata
 
 
-@dg.multi_asset(specs=RAW_SPECS, name="ingest_landing_zone", pool=WAREHOUSE_POOL)
+@dg.multi_asset(specs=_raw_table_specs(), name="ingest_landing_zone", pool=WAREHOUSE_POOL)
 def ingest_landing_zone(warehouse: DuckDBResource, landing_zone: LandingZone):
     """Load every landing file; replace the raw layer in one transaction."""
     loaded_at = datetime.now(UTC).replace(tzinfo=None)

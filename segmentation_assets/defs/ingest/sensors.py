@@ -1,6 +1,5 @@
 """Re-run the pipeline when a source system drops, replaces or removes a landing file."""
 
-from __future__ import annotations
 
 import hashlib
 

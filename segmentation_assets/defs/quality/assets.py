@@ -54,7 +54,7 @@ def _spec(schema: str, table: str, description: str, deps: list[list[str]]) -> d
 
 @dg.asset(**_spec(
     "quarantine", "demand_outliers",
-    "Order-line quantities and weekly demand far (in scaled MADs) from the SKU's own history; "
+    "Order-line quantities and weekly demand far (in MADs: median absolute deviations) from the SKU's own history; "
     "flagged, and left out of segmentation when the config says so.",
     [["marts", "fct_order_lines"], ["marts", "fct_weekly_demand"]],
 ))

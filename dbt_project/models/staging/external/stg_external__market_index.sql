@@ -1,0 +1,43 @@
+-- Market volatility index per product category.
+-- Text trimmed, blanks as NULL; ERP keys upper(trim()): none (keys of this system are only trimmed).
+-- Newest wins per key (index_date, category): see macros/newest_wins.sql.
+
+with
+
+source as (
+
+    select * from {{ source('raw', 'external__market_index') }}
+
+),
+
+renamed as (
+
+    select
+        -- key
+        index_date,
+        {{ clean_text('category') }} as category,
+
+        -- attributes
+        volatility_index,
+
+        -- lineage
+        _raw_row_id,
+        _source_file,
+        _row_number,
+        _file_modified_at,
+        _loaded_at
+
+    from source
+
+),
+
+final as (
+
+    select
+        *,
+{{ newest_wins(['index_date', 'category']) }}
+    from renamed
+
+)
+
+select * from final

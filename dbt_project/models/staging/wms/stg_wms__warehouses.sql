@@ -1,0 +1,43 @@
+-- WMS warehouses and their ERP location.
+-- Text trimmed, blanks as NULL; ERP keys upper(trim()): none (keys of this system are only trimmed).
+-- Newest wins per key (warehouse_code): see macros/newest_wins.sql.
+
+with
+
+source as (
+
+    select * from {{ source('raw', 'wms__warehouses') }}
+
+),
+
+renamed as (
+
+    select
+        -- key
+        {{ clean_text('warehouse_code') }} as warehouse_code,
+
+        -- attributes
+        {{ clean_text('erp_location_id') }} as erp_location_id,
+        {{ clean_text('warehouse_name') }} as warehouse_name,
+
+        -- lineage
+        _raw_row_id,
+        _source_file,
+        _row_number,
+        _file_modified_at,
+        _loaded_at
+
+    from source
+
+),
+
+final as (
+
+    select
+        *,
+{{ newest_wins(['warehouse_code']) }}
+    from renamed
+
+)
+
+select * from final
