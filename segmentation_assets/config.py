@@ -25,7 +25,7 @@ class _Strict(BaseModel):
 class QualityConfig(_Strict):
     order_quantity_mad_threshold: float = Field(50.0, gt=0)
     weekly_demand_mad_threshold: float = Field(10.0, gt=0)
-    cost_to_serve_mad_threshold: float = Field(10.0, gt=0)
+    cost_to_serve_mad_threshold: float = Field(20.0, gt=0)
     min_history: int = Field(8, ge=2)
     exclude_demand_outliers_from_segmentation: bool = True
 

@@ -285,7 +285,7 @@ def test_freight_is_judged_per_origin_when_the_origin_has_enough_history() -> No
     dc2 = [(f"D2-{i}", "road", "DC2", 300 * c) for i, c in enumerate(SPREAD)]  # 3/unit, 10 shipments
     dc3 = [("D3-0", "road", "DC3", 300.0), ("D3-1", "road", "DC3", 310.0)]  # 2 shipments: mode-level
     rows = dc1 + dc2 + dc3
-    flags = cost_to_serve_outliers(freight(rows), shipments([(r[0], 100.0, 10.0) for r in rows]))
+    flags = cost_to_serve_outliers(freight(rows), shipments([(r[0], 100.0, 10.0) for r in rows]), threshold=10.0)
     assert flagged_ids(flags) == {"D3-0", "D3-1"}
     assert all("road shipments (EUR)" in d for d in flags["detail"])
 

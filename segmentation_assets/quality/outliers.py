@@ -274,7 +274,7 @@ def _handling_flags(
 def cost_to_serve_outliers(
     freight: pl.DataFrame,
     shipments: pl.DataFrame | None = None,
-    threshold: float = 10.0,
+    threshold: float = 20.0,
     *,
     min_history: int = DEFAULT_MIN_HISTORY,
     zero_mad_ratio: float = DEFAULT_ZERO_MAD_RATIO,

@@ -25,6 +25,7 @@ ORDER_LINE_DEFECTS = (
 )
 NOT_SHIPPED = ("order_date_in_future", "unknown_product", "unknown_customer", "missing_key", "zero_quantity")
 OUTLIER_FACTOR = 50
+OUTLIER_MIN_MADS = 75  # order_quantity_mad flags lines 50 MADs off the SKU median
 FREIGHT_OUTLIER_FACTOR = 30
 
 
@@ -43,14 +44,18 @@ def spread(total: int, n_drops: int, rng: np.random.Generator) -> np.ndarray:
 
 
 def choose_order_line_dirt(lines: pl.DataFrame, counts: dict[str, int], n_corrections: int,
-                           continuous_sku: np.ndarray, rng: np.random.Generator) -> DropDirt:
-    """Pick disjoint shipped sale lines for each defect. Outliers only on SKUs that sell every
-    week and on lines at least as large as the SKU's median line, so x50 stands out both
-    against the SKU's other lines and against its weekly history."""
+                           stable_sku: np.ndarray, rng: np.random.Generator) -> DropDirt:
+    """Pick disjoint shipped sale lines for each defect. Outliers only on SKUs with stable
+    demand and on lines large enough that x50 lands well over 50 MADs from the SKU's
+    median line (75 MADs against this drop's lines, a margin for the full history)."""
     eligible = ((lines["kind"] == SALE) & (lines["order_status"] == "shipped") & (lines["quantity"] >= 2)).to_numpy()
-    median = lines.select(pl.col("quantity").median().over("sku_idx"))["quantity"].to_numpy()
-    continuous = eligible & continuous_sku[lines["sku_idx"].to_numpy()] & (lines["quantity"].to_numpy() >= median)
-    outliers = np.sort(rng.permutation(np.flatnonzero(continuous))[: counts["demand_outlier"]])
+    sales = pl.when((pl.col("kind") == SALE) & (pl.col("quantity") > 0)).then(pl.col("quantity"))
+    stats = lines.select(med=sales.median().over("sku_idx"),
+                         mad=(sales - sales.median().over("sku_idx")).abs().median().over("sku_idx"))
+    qty, med = lines["quantity"].to_numpy(), stats["med"].to_numpy()
+    far_enough = (OUTLIER_FACTOR * qty - med >= OUTLIER_MIN_MADS * stats["mad"].to_numpy()) & (qty >= med)
+    candidates = eligible & stable_sku[lines["sku_idx"].to_numpy()] & far_enough
+    outliers = np.sort(rng.permutation(np.flatnonzero(candidates))[: counts["demand_outlier"]])
     pool = rng.permutation(np.flatnonzero(eligible))
     pool = pool[~np.isin(pool, outliers)]
     rows, start = {"demand_outlier": outliers}, 0
@@ -58,8 +63,8 @@ def choose_order_line_dirt(lines: pl.DataFrame, counts: dict[str, int], n_correc
         rows[name] = np.sort(pool[start:start + counts[name]])
         start += counts[name]
     corrections = np.sort(pool[start:start + n_corrections])
-    qty = lines["quantity"].to_numpy()[corrections]
-    corrected = qty - np.maximum(1, np.rint(qty * rng.uniform(0.1, 0.4, len(qty))))
+    before = qty[corrections]
+    corrected = before - np.maximum(1, np.rint(before * rng.uniform(0.1, 0.4, len(before))))
     return DropDirt(rows, corrections, corrected)
 
 
@@ -136,12 +141,20 @@ def apply_order_line_dirt(lines: pl.DataFrame, dirt: DropDirt, source_file: str,
     return out, log, corrections
 
 
-def apply_freight_dirt(freight: pl.DataFrame, counts: dict[str, int], source_file: str,
+def apply_freight_dirt(freight: pl.DataFrame, units: np.ndarray, counts: dict[str, int], source_file: str,
                        rng: np.random.Generator) -> tuple[pl.DataFrame, list[dict[str, Any]]]:
-    """Unknown transport modes and freight costs x30 on disjoint freight records."""
+    """Unknown transport modes and freight costs x30 on disjoint freight records. Cost
+    outliers go on shipments already at or above their peers' median cost per shipped unit
+    (same mode and origin), so x30 is far out whether judged per unit or per shipment."""
+    per_unit = pl.Series(freight["freight_cost"].to_numpy() / np.maximum(units, 1))
+    peers = freight.select(pl.col("mode").str.strip_chars().str.to_lowercase(), "origin_code") \
+        .with_columns(per_unit=per_unit, cost=freight["freight_cost"])
+    above = peers.select((pl.col("per_unit") >= pl.col("per_unit").median().over("mode", "origin_code"))
+                         & (pl.col("cost") >= pl.col("cost").median().over("mode", "origin_code")))
     pool = rng.permutation(freight.height)
     modes = pool[: counts["unknown_mode"]]
-    costly = pool[counts["unknown_mode"]: counts["unknown_mode"] + counts["freight_cost_outlier"]]
+    rest = pool[counts["unknown_mode"]:]
+    costly = np.sort(rest[above.to_series().to_numpy()[rest]][: counts["freight_cost_outlier"]])
     log = []
     if len(modes):
         new_modes = [UNKNOWN_MODES[j % len(UNKNOWN_MODES)] for j in rng.integers(0, 2, len(modes))]

@@ -83,7 +83,7 @@ def write_order_flow(writer: LandingWriter, spec: ScaleSpec, seed: int, plan: De
                                               customers["customer_id"], locations["location_id"],
                                               customers["currency"])
             dirt = choose_order_line_dirt(lines, {k: int(v[d]) for k, v in counts.items()}, int(n_corr[d]),
-                                          ctx.continuous, stream(seed, "dirt", d))
+                                          plan.archetype == "fast_stable", stream(seed, "dirt", d))
             source = f"erp/order_lines/{name}.{ext}"
             if logistics is not None:
                 next_shipment = _write_logistics(writer, shipping_plan(lines, dirt), logistics, seed, d, name, ext,
@@ -118,7 +118,10 @@ def _write_logistics(writer: LandingWriter, lines: pl.DataFrame, ctx: LogisticsC
                      foreign: ForeignSystems, result: FlowResult, next_shipment: int, n_tms_only: int) -> int:
     shipments, freight, next_shipment = shipments_and_freight(lines, ctx, stream(seed, "shipments", d), next_shipment)
     freight_file = f"tms/freight/{name}.{ext}"
-    freight, log = apply_freight_dirt(freight, freight_counts, freight_file, stream(seed, "freight_dirt", d))
+    units = freight.select("shipment_id").join(
+        shipments.group_by("shipment_id").agg(pl.col("shipped_qty").sum()), on="shipment_id", how="left",
+        maintain_order="left")["shipped_qty"].fill_null(0).to_numpy()
+    freight, log = apply_freight_dirt(freight, units, freight_counts, freight_file, stream(seed, "freight_dirt", d))
     if last_drop:
         rng = stream(seed, "tms_only")
         extra = tms_only_freight(n_tms_only,
