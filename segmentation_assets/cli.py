@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
 from pathlib import Path
@@ -25,7 +26,13 @@ def cmd_run(args: argparse.Namespace) -> int:
     from segmentation_assets.warehouse import duckdb_path, landing_dir
 
     print(f"Landing zone: {landing_dir()}\nWarehouse:    {duckdb_path()}")
-    result = run_pipeline(load_definitions(reparse_dbt=True), selection=args.select)
+    if args.verbose:
+        result = run_pipeline(load_definitions(reparse_dbt=True), selection=args.select, log_level="DEBUG")
+    else:  # dbt's own output goes to a log file next to the warehouse; the summary to the terminal
+        log_path = duckdb_path().parent / "last_run.log"
+        with log_path.open("w") as log, contextlib.redirect_stdout(log):
+            result = run_pipeline(load_definitions(reparse_dbt=True), selection=args.select, log_level="ERROR")
+        print(f"Full log:     {log_path}")
     print(warehouse_summary(duckdb_path()))
     if not result.success:
         print(f"FAILED steps: {', '.join(failed_steps(result)) or '(see the run in the UI)'}", file=sys.stderr)
@@ -69,6 +76,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--duckdb", help="warehouse file (default $SEGMENTATION_DUCKDB_PATH or data/warehouse.duckdb)")
     run.add_argument("--config", help="config YAML (default $SEGMENTATION_CONFIG or the packaged default)")
     run.add_argument("--select", nargs="*", help="asset keys to materialize, e.g. raw/erp__order_lines")
+    run.add_argument("--verbose", action="store_true", help="print every Dagster event and dbt log line")
     run.set_defaults(func=cmd_run)
 
     sample = sub.add_parser("sample-data", help="write a fictional landing zone and its ground truth")

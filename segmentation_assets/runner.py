@@ -24,6 +24,7 @@ def run_pipeline(
     definitions: dg.Definitions | None = None,
     selection: Sequence[str] | None = None,
     instance: dg.DagsterInstance | None = None,
+    log_level: str = "INFO",
 ) -> dg.ExecuteInProcessResult:
     """Materialize the warehouse job (or an asset selection of it); never raises on a failed step."""
     load_config()  # a bad config fails here, before any computation
@@ -35,6 +36,7 @@ def run_pipeline(
     return job.execute_in_process(
         instance=instance,
         raise_on_error=False,
+        run_config={"loggers": {"console": {"config": {"log_level": log_level}}}},
         asset_selection=[dg.AssetKey.from_user_string(s) for s in selection] if selection else None,
     )
 

@@ -285,6 +285,8 @@ def test_tables_are_named_as_in_architecture(con):
     assert by_schema["reconcile"] == {
         "product_crosswalk", "customer_crosswalk", "location_crosswalk", "tms_location_crosswalk",
         "golden_product", "golden_customer", "golden_location", "survivorship_rules", "exceptions",
+        "int_product__matched", "int_customer__matched", "int_location__matched",
+        "int_tms_origin__matched", "int_tms_destination__matched", "int_order_lines__validated",
     }
     assert by_schema["marts"] == {
         "dim_product", "dim_customer", "dim_location", "fct_order_lines", "fct_shipments",

@@ -40,7 +40,7 @@ LAYERS = ["landing", "raw", "staging", "reconcile", "marts", "quarantine", "qual
 STARTUP_TIMEOUT = 120.0
 RUNS_TIMEOUT = 360.0
 BROWSER_TIMEOUT = 90.0
-STOP_GRACE = 15.0
+STOP_GRACE = 10.0
 
 
 # --------------------------------------------------------------------------- the server
@@ -149,6 +149,8 @@ def _stop_group(process: subprocess.Popen, grace: float) -> None:
     """SIGTERM the process group, SIGKILL what is left after `grace` seconds."""
     pgid = process.pid  # start_new_session: the child leads its own group
     for signum, wait in ((signal.SIGTERM, grace), (signal.SIGKILL, 5.0)):
+        if signum == signal.SIGKILL:
+            print(f"\nUI did not stop within {grace:.0f}s of SIGTERM; sending SIGKILL to group {pgid}")
         try:
             os.killpg(pgid, signum)
         except ProcessLookupError:
@@ -196,7 +198,7 @@ def ui(tmp_path_factory) -> UiServer:
         assert not left, f"processes left after stopping the UI: {left}\n{server.log_tail(20)}"
 
 
-# --------------------------------------------------------------------------- 1. lineage
+# --------------------------------------------------------------------------- lineage over GraphQL
 
 
 ASSET_NODES_QUERY = """
@@ -264,7 +266,7 @@ def test_every_asset_is_grouped_under_its_own_layer(ui):
     assert misplaced == [], f"assets whose group is not their schema: {misplaced}"
 
 
-# --------------------------------------------------------------------------- 3. browser
+# --------------------------------------------------------------------------- lineage in a browser
 
 LINEAGE_PATH = "/assets/marts/fct_order_lines?view=lineage&lineageScope=upstream&lineageDepth=5"
 
@@ -399,7 +401,7 @@ def test_lineage_page_shows_the_upstream_chain_in_a_real_browser(ui):
     print(f"\nlineage screenshot: {screenshot}")
 
 
-# --------------------------------------------------------------------------- 2. queued runs
+# --------------------------------------------------------------------------- queued runs
 
 LAUNCH_MUTATION = """
 mutation Launch($params: ExecutionParams!) {
@@ -423,7 +425,34 @@ query Runs($ids: [String!]) {
 }
 """
 
+FAILURES_QUERY = """
+query Failures($id: ID!) {
+  runOrError(runId: $id) {
+    ... on Run {
+      eventConnection(limit: 5000) {
+        events {
+          __typename
+          ... on ExecutionStepFailureEvent { stepKey error { message } }
+          ... on RunFailureEvent { message }
+        }
+      }
+    }
+  }
+}
+"""
+
 FINISHED = {"SUCCESS", "FAILURE", "CANCELED"}
+
+
+def _failure_messages(ui: UiServer, run_id: str) -> list[str]:
+    events = ui.graphql(FAILURES_QUERY, {"id": run_id})["runOrError"]["eventConnection"]["events"]
+    messages = []
+    for event in events:
+        if event["__typename"] == "ExecutionStepFailureEvent":
+            messages.append(f"step {event['stepKey']}: {(event.get('error') or {}).get('message', '').strip()}")
+        elif event["__typename"] == "RunFailureEvent":
+            messages.append(event["message"])
+    return messages
 
 
 def _launch(ui: UiServer) -> str:
@@ -452,9 +481,10 @@ def test_two_pipeline_runs_are_queued_one_after_the_other_not_failed(ui):
         time.sleep(0.5)
 
     statuses = {i: runs[i]["status"] for i in run_ids}
-    assert all(s == "SUCCESS" for s in statuses.values()), (
-        f"runs did not both succeed: {statuses} (see the Runs page; DAGSTER_HOME {ui.root / 'dagster_home'})\n"
-        f"{ui.log_tail()}"
+    failures = {i: _failure_messages(ui, i) for i, status in statuses.items() if status != "SUCCESS"}
+    assert not failures, (
+        f"runs did not both succeed: {statuses}\n{json.dumps(failures, indent=2)}\n"
+        f"(full log: {ui.log}; DAGSTER_HOME {ui.root / 'dagster_home'})"
     )
     for run in runs.values():
         assert {"key": "duckdb", "value": "warehouse"} in run["tags"], f"run {run['runId']} lacks the duckdb tag"

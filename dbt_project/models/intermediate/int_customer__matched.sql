@@ -1,5 +1,3 @@
-{{ config(materialized='ephemeral') }}
-
 -- CRM accounts (latest version per account_id) matched to ERP customers through the
 -- cascade in macros/match_cascade.sql, with duplicate survivorship per ERP customer
 -- (a CRM account entered twice).

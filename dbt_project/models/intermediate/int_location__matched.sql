@@ -1,5 +1,3 @@
-{{ config(materialized='ephemeral') }}
-
 -- WMS warehouses (latest version per warehouse_code) matched to ERP locations through
 -- the cascade in macros/match_cascade.sql, with duplicate survivorship per location.
 

@@ -1,5 +1,3 @@
-{{ config(materialized='ephemeral') }}
-
 -- Every staged ERP order line with the first quarantine rule it fails (NULL = clean).
 -- Clean lines become marts.fct_order_lines, the others quarantine.order_lines, so every
 -- raw line lands in exactly one of the two.

@@ -1,5 +1,3 @@
-{{ config(materialized='ephemeral') }}
-
 -- WMS items (latest version per item_code) matched to ERP products through the
 -- cascade in macros/match_cascade.sql, with duplicate survivorship per ERP sku.
 

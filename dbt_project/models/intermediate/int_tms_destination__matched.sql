@@ -1,5 +1,3 @@
-{{ config(materialized='ephemeral') }}
-
 -- Distinct TMS destination codes matched to ERP customers (code stages only: the TMS
 -- carries no names).
 

@@ -1,5 +1,3 @@
-{{ config(materialized='ephemeral') }}
-
 -- Distinct TMS origin codes matched to ERP locations. An origin code may be an ERP
 -- location_id or a WMS warehouse_code, in any spelling: both are candidates, a warehouse
 -- code standing for the ERP location its warehouse matched. Code stages only (the TMS
