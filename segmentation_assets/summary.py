@@ -21,6 +21,14 @@ TABLES = [
 
 
 def warehouse_summary(path: Path) -> str:
+    """Row counts, rejected files, exceptions and quarantine; says so if the warehouse is unreadable."""
+    try:
+        return _summary(path)
+    except (duckdb.Error, OSError) as error:
+        return f"Warehouse {path} cannot be read: {error}"
+
+
+def _summary(path: Path) -> str:
     lines = [f"Warehouse {path}"]
     with duckdb.connect(str(path), read_only=True) as connection:
         existing = {tuple(r) for r in connection.execute(

@@ -11,18 +11,11 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import Path
 
-import duckdb
 import polars as pl
 
+from segmentation_assets.sources.column_types import POLARS_TYPES
 from segmentation_assets.sources.contract import ENTITIES, ColumnType, Entity
-
-POLARS_TYPES: dict[ColumnType, pl.DataType] = {
-    ColumnType.TEXT: pl.String(),
-    ColumnType.INT: pl.Int64(),
-    ColumnType.DECIMAL: pl.Float64(),
-    ColumnType.DATE: pl.Date(),
-    ColumnType.BOOL: pl.Boolean(),
-}
+from segmentation_assets.warehouse import connect, replace_tables
 DEFAULT_MODIFIED_AT = datetime(2024, 1, 1, 12, 0, 0)
 LOADED_AT = datetime(2024, 3, 1, 0, 0, 0)
 
@@ -76,9 +69,7 @@ def write_raw_layer(db_path: str | Path, frames: dict[str, pl.DataFrame]) -> Non
     if unknown:
         raise KeyError(f"not contract entities: {sorted(unknown)}")
 
-    with duckdb.connect(str(db_path)) as con:
-        con.execute("create schema if not exists raw")
-        for entity in ENTITIES:
-            frame = by_table.get(entity.table, pl.DataFrame())
-            typed = _typed(frame, entity).to_arrow()  # noqa: F841 (read by duckdb by name)
-            con.execute(f'create or replace table raw."{entity.table}" as select * from typed')
+    with connect(Path(db_path)) as connection:
+        replace_tables(connection, {
+            ("raw", entity.table): _typed(by_table.get(entity.table, pl.DataFrame()), entity) for entity in ENTITIES
+        })

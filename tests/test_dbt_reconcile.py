@@ -20,10 +20,8 @@ import polars as pl
 import pytest
 import yaml
 
-sys.path.insert(0, str(Path(__file__).parent))
-from dbt_fixtures import write_raw_layer  # noqa: E402
-
-from segmentation_assets.sources.contract import ENTITIES  # noqa: E402
+from segmentation_assets.sources.contract import ENTITIES
+from tests.dbt_fixtures import write_raw_layer
 
 REPO = Path(__file__).resolve().parents[1]
 DBT_PROJECT = REPO / "dbt_project"

@@ -47,7 +47,7 @@ def _absent(tables: dict[str, pl.DataFrame | None], names: list[str]) -> list[st
 
 def _spec(schema: str, table: str, description: str, deps: list[list[str]]) -> dict:
     return dict(
-        key=[schema, table], deps=deps, group_name="quality", owners=[OWNER], kinds={"polars", "duckdb"},
+        key=[schema, table], deps=deps, group_name=schema, owners=[OWNER], kinds={"polars", "duckdb"},
         description=description, pool=WAREHOUSE_POOL,
     )
 
