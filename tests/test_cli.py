@@ -7,20 +7,30 @@ import subprocess
 import sys
 from pathlib import Path
 
+import duckdb
+
 SEGMENTATION = Path(sys.executable).parent / "segmentation"
 
 
-def test_run_exits_non_zero_when_a_step_fails(tmp_path):
-    unwritable = tmp_path / "warehouse_is_a_directory"
-    unwritable.mkdir()
-    (tmp_path / "landing" / "erp").mkdir(parents=True)
+def test_failed_run_exits_non_zero_and_keeps_the_last_good_tables(tmp_path):
+    """The ingest fails on a raw table name taken by a view; its transaction leaves raw untouched."""
+    warehouse = tmp_path / "warehouse.duckdb"
+    with duckdb.connect(str(warehouse)) as connection:
+        connection.execute("create schema raw")
+        connection.execute("create table raw.erp__products as select 'SKU-LAST-GOOD' as sku")
+        connection.execute("create view raw.file_loads as select 1 as blocked")
+    landing = tmp_path / "landing" / "erp"
+    landing.mkdir(parents=True)
+    (landing / "products.csv").write_text("sku,description,product_family,category\nSKU-NEW,Bolt,F,C\n")
     env = os.environ | {"DAGSTER_HOME": str(tmp_path / "home")}
     completed = subprocess.run(
-        [str(SEGMENTATION), "run", "--landing", str(tmp_path / "landing"), "--duckdb", str(unwritable)],
+        [str(SEGMENTATION), "run", "--landing", str(tmp_path / "landing"), "--duckdb", str(warehouse)],
         capture_output=True, text=True, env=env, timeout=300,
     )
     assert completed.returncode == 1, completed.stdout + completed.stderr
     assert "FAILED steps: ingest_landing_zone" in completed.stderr
+    with duckdb.connect(str(warehouse), read_only=True) as connection:
+        assert connection.execute("select sku from raw.erp__products").fetchall() == [("SKU-LAST-GOOD",)]
 
 
 def test_sample_data_command_writes_landing_and_ground_truth(tmp_path):
