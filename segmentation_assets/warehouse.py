@@ -51,19 +51,48 @@ def read_table(connection: duckdb.DuckDBPyConnection, schema: str, table: str, w
     return connection.execute(query, params or []).pl()
 
 
-def replace_tables(connection: duckdb.DuckDBPyConnection, tables: Mapping[tuple[str, str], pl.DataFrame]) -> None:
-    """Replace several tables atomically: either all new versions land or none does."""
+@contextmanager
+def transaction(connection: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
+    """Everything inside lands together or not at all."""
     connection.execute("begin transaction")
     try:
-        for (schema, table), frame in tables.items():
-            connection.execute(f'create schema if not exists "{schema}"')
-            connection.register("_incoming", frame.to_arrow())
-            connection.execute(f'create or replace table "{schema}"."{table}" as select * from _incoming')
-            connection.unregister("_incoming")
-        connection.execute("commit")
-    except Exception:
+        yield connection
+    except BaseException:
         connection.execute("rollback")
         raise
+    connection.execute("commit")
+
+
+def create_table(connection: duckdb.DuckDBPyConnection, schema: str, table: str, frame: pl.DataFrame) -> None:
+    """Create or replace `schema.table` with the frame's rows and column types."""
+    connection.execute(f'create schema if not exists "{schema}"')
+    connection.register("_incoming", frame.to_arrow())
+    try:
+        connection.execute(f'create or replace table "{schema}"."{table}" as select * from _incoming')
+    finally:
+        connection.unregister("_incoming")
+
+
+def append_rows(connection: duckdb.DuckDBPyConnection, schema: str, table: str, frame: pl.DataFrame) -> None:
+    """Insert by column name; columns the table lacks are added as text first (extra landing columns)."""
+    existing = {row[0] for row in connection.execute(
+        "select column_name from information_schema.columns where table_schema = ? and table_name = ?", [schema, table]
+    ).fetchall()}
+    for column in frame.columns:
+        if column not in existing:
+            connection.execute(f'alter table "{schema}"."{table}" add column "{column}" varchar')
+    connection.register("_incoming", frame.to_arrow())
+    try:
+        connection.execute(f'insert into "{schema}"."{table}" by name select * from _incoming')
+    finally:
+        connection.unregister("_incoming")
+
+
+def replace_tables(connection: duckdb.DuckDBPyConnection, tables: Mapping[tuple[str, str], pl.DataFrame]) -> None:
+    """Replace several tables atomically: either all new versions land or none does."""
+    with transaction(connection):
+        for (schema, table), frame in tables.items():
+            create_table(connection, schema, table, frame)
 
 
 def preview_markdown(frame: pl.DataFrame, rows: int = 5) -> str:

@@ -8,10 +8,13 @@ import polars as pl
 from segmentation_assets.warehouse import preview_markdown
 
 
-def table_metadata(frame: pl.DataFrame, table: str, preview_rows: int = 5) -> dict[str, dg.MetadataValue | int | str]:
+def table_metadata(
+    frame: pl.DataFrame, table: str, preview_rows: int = 5, row_count: int | None = None
+) -> dict[str, dg.MetadataValue | int | str]:
+    """`frame` may be just the first rows of a large table; then pass its `row_count`."""
     columns = [dg.TableColumn(name, str(dtype)) for name, dtype in frame.schema.items()]
     return {
-        "dagster/row_count": frame.height,
+        "dagster/row_count": frame.height if row_count is None else row_count,
         "dagster/table_name": table,
         "dagster/column_schema": dg.TableSchema(columns=columns),
         "preview": dg.MetadataValue.md(preview_markdown(frame, preview_rows)),

@@ -12,6 +12,7 @@ from segmentation_assets.quality.impossible_values import (
     ImpossibleValueRule,
     ImpossibleValuesResult,
     SkippedRule,
+    columns_read,
     impossible_values,
 )
 from segmentation_assets.quality.outliers import (
@@ -32,6 +33,7 @@ __all__ = [
     "ImpossibleValuesResult",
     "SkippedRule",
     "cleansing_priorities",
+    "columns_read",
     "cost_to_serve_outliers",
     "demand_outliers",
     "impossible_values",

@@ -242,6 +242,15 @@ def _apply(rule: ImpossibleValueRule, tables: Mapping[str, pl.DataFrame | None],
     )
 
 
+def columns_read(rules: tuple[ImpossibleValueRule, ...] = RULES) -> dict[str, tuple[str, ...]]:
+    """Per table, the columns the rules read (plus `sku`), so callers load no more than that."""
+    needed: dict[str, dict[str, None]] = {}
+    for rule in rules:
+        for table, columns in rule.required_columns().items():
+            needed.setdefault(table, {}).update(dict.fromkeys([*columns, "sku"]))
+    return {table: tuple(columns) for table, columns in needed.items()}
+
+
 def impossible_values(
     tables: Mapping[str, pl.DataFrame | None],
     as_of: date,

@@ -7,7 +7,7 @@ was loaded, those rows are kept so nothing already loaded is lost.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -77,61 +77,86 @@ def read_landing_file(file: LandingFile, entity: Entity, loaded_at: datetime) ->
     )
 
 
+@dataclass(frozen=True)
+class FileOutcome:
+    """One landing file's log entry, and its typed rows when it loaded (or previous rows kept)."""
+
+    entity: Entity | None
+    log: dict[str, object]
+    rows: pl.DataFrame | None
+
+
+def read_landing_zone(
+    landing_dir: Path,
+    loaded_at: datetime,
+    previous_rows: PreviousRows | None = None,
+) -> Iterator[FileOutcome]:
+    """Read landing files one at a time, so a caller can stream them into the warehouse."""
+    for file in discover_landing_files(landing_dir):
+        yield _read_one(file, loaded_at, previous_rows)
+
+
+def _read_one(file: LandingFile, loaded_at: datetime, previous_rows: PreviousRows | None) -> FileOutcome:
+    entry: dict[str, object] = {
+        "source_file": file.relative_path,
+        "file_size_bytes": file.size_bytes,
+        "file_sha256": file.sha256,
+        "file_modified_at": file.modified_at,
+        "loaded_at": loaded_at,
+        "rows": 0,
+    }
+    if file.entity is None:
+        return FileOutcome(None, entry | {
+            "system": file.relative_path.split("/")[0],
+            "entity": None,
+            "status": "ignored",
+            "message": f"{file.relative_path}: not a contract entity path "
+            "(expected <system>/<entity>.csv|.parquet or <system>/<entity>/<drop>)",
+        }, None)
+    entity = file.entity
+    entry |= {"system": entity.system, "entity": entity.name}
+    try:
+        frame = read_landing_file(file, entity, loaded_at)
+    except FileRejected as rejection:
+        kept = previous_rows(entity, file.relative_path) if previous_rows else None
+        kept = kept if kept is not None and kept.height else None
+        message = f"{file.relative_path}: {rejection.message}"
+        if kept is not None:
+            message += f"; kept the {kept.height} rows of the previous good load of this file"
+        return FileOutcome(entity, entry | {
+            "status": "rejected",
+            "rows": kept.height if kept is not None else 0,
+            "message": message,
+            "error_column": rejection.column,
+            "error_row": rejection.row,
+            "error_rule": rejection.rule,
+        }, kept)
+    extras = [c for c in frame.columns if c not in entity.column_names and c not in METADATA_SCHEMA]
+    notes = []
+    if frame.height == 0:
+        notes.append("header only: no data rows")
+    if extras:
+        notes.append(f"extra columns kept in raw, ignored downstream: {', '.join(extras)}")
+    return FileOutcome(entity, entry | {"status": "loaded", "rows": frame.height, "message": "; ".join(notes) or None}, frame)
+
+
+def file_log(entries: list[dict[str, object]]) -> pl.DataFrame:
+    return pl.DataFrame(entries, schema=FILE_LOADS_SCHEMA) if entries else pl.DataFrame(schema=FILE_LOADS_SCHEMA)
+
+
 def load_landing_zone(
     landing_dir: Path,
     loaded_at: datetime,
     previous_rows: PreviousRows | None = None,
 ) -> LandingLoad:
-    """Read every landing file; unknown paths are logged as ignored, bad files as rejected."""
+    """The whole landing zone in memory: a typed frame per entity and the file log."""
     frames: dict[str, list[pl.DataFrame]] = {e.table: [] for e in ENTITIES}
-    log: list[dict[str, object]] = []
-    for file in discover_landing_files(landing_dir):
-        entry: dict[str, object] = {
-            "source_file": file.relative_path,
-            "file_size_bytes": file.size_bytes,
-            "file_sha256": file.sha256,
-            "file_modified_at": file.modified_at,
-            "loaded_at": loaded_at,
-            "rows": 0,
-        }
-        if file.entity is None:
-            log.append(entry | {
-                "system": file.relative_path.split("/")[0],
-                "entity": None,
-                "status": "ignored",
-                "message": f"{file.relative_path}: not a contract entity path "
-                "(expected <system>/<entity>.csv|.parquet or <system>/<entity>/<drop>)",
-            })
-            continue
-        entity = file.entity
-        entry |= {"system": entity.system, "entity": entity.name}
-        try:
-            frame = read_landing_file(file, entity, loaded_at)
-        except FileRejected as rejection:
-            kept = previous_rows(entity, file.relative_path) if previous_rows else None
-            message = f"{file.relative_path}: {rejection.message}"
-            if kept is not None and kept.height:
-                frames[entity.table].append(kept)
-                message += f"; kept the {kept.height} rows of the previous good load of this file"
-            log.append(entry | {
-                "status": "rejected",
-                "rows": kept.height if kept is not None else 0,
-                "message": message,
-                "error_column": rejection.column,
-                "error_row": rejection.row,
-                "error_rule": rejection.rule,
-            })
-            continue
-        frames[entity.table].append(frame)
-        extras = [c for c in frame.columns if c not in entity.column_names and c not in METADATA_SCHEMA]
-        notes = []
-        if frame.height == 0:
-            notes.append("header only: no data rows")
-        if extras:
-            notes.append(f"extra columns kept in raw, ignored downstream: {', '.join(extras)}")
-        log.append(entry | {"status": "loaded", "rows": frame.height, "message": "; ".join(notes) or None})
-
-    load = LandingLoad(file_loads=pl.DataFrame(log, schema=FILE_LOADS_SCHEMA) if log else pl.DataFrame(schema=FILE_LOADS_SCHEMA))
+    entries = []
+    for outcome in read_landing_zone(landing_dir, loaded_at, previous_rows):
+        entries.append(outcome.log)
+        if outcome.entity is not None and outcome.rows is not None:
+            frames[outcome.entity.table].append(outcome.rows)
+    load = LandingLoad(file_loads=file_log(entries))
     for entity in ENTITIES:
         load.tables[entity.table] = _union_drops(entity, frames[entity.table])
     return load

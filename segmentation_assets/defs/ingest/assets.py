@@ -11,8 +11,8 @@ from dagster_duckdb import DuckDBResource
 from segmentation_assets.defs.metadata import table_metadata
 from segmentation_assets.defs.resources import OWNER, WAREHOUSE_POOL, LandingZone
 from segmentation_assets.sources.contract import ENTITIES, Entity
-from segmentation_assets.sources.loader import LandingLoad, PreviousRows, load_landing_zone
-from segmentation_assets.warehouse import read_table, replace_tables, table_exists
+from segmentation_assets.sources.raw_layer import write_raw_layer
+from segmentation_assets.warehouse import read_table
 
 landing_files = [
     dg.AssetSpec(
@@ -52,22 +52,13 @@ def _raw_table_specs() -> list[dg.AssetSpec]:
     ]
 
 
-def _previous_rows(connection) -> PreviousRows:
-    def rows_of(entity: Entity, source_file: str) -> pl.DataFrame | None:
-        if not table_exists(connection, "raw", entity.table):
-            return None
-        return read_table(connection, "raw", entity.table, "_source_file = ?", [source_file])
-
-    return rows_of
-
-
-def _raw_table_metadata(entity: Entity, load: LandingLoad) -> dict:
-    frame = load.tables[entity.table]
-    files = load.files_for(entity)
-    loaded = files.filter(pl.col("status") == "loaded").height
+def _raw_table_metadata(connection, entity: Entity, files: pl.DataFrame) -> dict:
+    files = files.filter((pl.col("system") == entity.system) & (pl.col("entity") == entity.name))
+    rows = connection.execute(f'select count(*) from raw."{entity.table}"').fetchone()[0]
+    head = read_table(connection, "raw", entity.table, "true limit 5")
     rejected = files.filter(pl.col("status") == "rejected")
-    metadata = table_metadata(frame, f"raw.{entity.table}") | {
-        "files_loaded": loaded,
+    metadata = table_metadata(head, f"raw.{entity.table}", row_count=rows) | {
+        "files_loaded": files.filter(pl.col("status") == "loaded").height,
         "files_rejected": rejected.height,
     }
     if files.height == 0:
@@ -80,17 +71,16 @@ def _raw_table_metadata(entity: Entity, load: LandingLoad) -> dict:
 
 @dg.multi_asset(specs=_raw_table_specs(), name="ingest_landing_zone", pool=WAREHOUSE_POOL)
 def ingest_landing_zone(warehouse: DuckDBResource, landing_zone: LandingZone):
-    """Load every landing file; replace the raw layer in one transaction."""
+    """Stream every landing file into raw; the new raw layer replaces the old in one transaction."""
     loaded_at = datetime.now(UTC).replace(tzinfo=None)
     with warehouse.get_connection() as connection:
-        load = load_landing_zone(landing_zone.directory, loaded_at, _previous_rows(connection))
-        tables = {("raw", table): frame for table, frame in load.tables.items()}
-        replace_tables(connection, tables | {("raw", "file_loads"): load.file_loads})
+        files = write_raw_layer(connection, landing_zone.directory, loaded_at)
+        metadata = {e.table: _raw_table_metadata(connection, e, files) for e in ENTITIES}
     for entity in ENTITIES:
-        yield dg.MaterializeResult(asset_key=["raw", entity.table], metadata=_raw_table_metadata(entity, load))
-    by_status = load.file_loads.group_by("status").len()
+        yield dg.MaterializeResult(asset_key=["raw", entity.table], metadata=metadata[entity.table])
+    by_status = files.group_by("status").len()
     yield dg.MaterializeResult(
         asset_key=["raw", "file_loads"],
-        metadata=table_metadata(load.file_loads, "raw.file_loads", preview_rows=20)
+        metadata=table_metadata(files, "raw.file_loads", preview_rows=20)
         | {f"files_{row['status']}": row["len"] for row in by_status.iter_rows(named=True)},
     )

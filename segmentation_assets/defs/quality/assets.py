@@ -19,9 +19,38 @@ CROSSWALKS = ["product_crosswalk", "customer_crosswalk", "location_crosswalk", "
 SOURCE_OF = {"fct_shipments": "wms/shipments", "fct_freight": "tms/freight"}
 
 
-def _read(warehouse: DuckDBResource, schema: str, tables: list[str]) -> dict[str, pl.DataFrame | None]:
+# The columns each rule family reads from the large fact tables: reading no more keeps
+# memory near the size of what is judged (10M+ order lines at scale).
+ORDER_LINE_COLUMNS = ("order_id", "line_number", "sku", "customer_id", "ship_from_location_id", "quantity",
+                      "line_revenue", "is_cancelled", "is_return")
+COST_COLUMNS = {
+    "fct_freight": ("shipment_id", "mode", "currency", "freight_cost", "origin_location_id", "origin_code"),
+    "fct_shipments": ("shipment_id", "order_id", "line_number", "sku", "shipped_qty", "handling_cost",
+                      "location_id", "warehouse_code"),
+}
+
+
+def _read(
+    warehouse: DuckDBResource, schema: str, tables: list[str], columns: dict[str, tuple[str, ...]] | None = None
+) -> dict[str, pl.DataFrame | None]:
+    """Tables as frames (None when absent), limited to `columns[table]` where given and present."""
+    frames: dict[str, pl.DataFrame | None] = {}
     with warehouse.get_connection() as connection:
-        return {t: read_table(connection, schema, t) if table_exists(connection, schema, t) else None for t in tables}
+        for table in tables:
+            if not table_exists(connection, schema, table):
+                frames[table] = None
+                continue
+            wanted = (columns or {}).get(table)
+            if wanted is None:
+                frames[table] = read_table(connection, schema, table)
+                continue
+            present = {r[0] for r in connection.execute(
+                "select column_name from information_schema.columns where table_schema = ? and table_name = ?",
+                [schema, table],
+            ).fetchall()}
+            selected = ", ".join(f'"{c}"' for c in wanted if c in present)
+            frames[table] = connection.execute(f'select {selected} from "{schema}"."{table}"').pl()
+    return frames
 
 
 def _write(warehouse: DuckDBResource, schema: str, table: str, frame: pl.DataFrame) -> None:
@@ -60,7 +89,7 @@ def _spec(schema: str, table: str, description: str, deps: list[list[str]]) -> d
 ))
 def demand_outliers(warehouse: DuckDBResource, settings: SegmentationSettings) -> dg.MaterializeResult:
     rules = settings.load().quality
-    marts = _read(warehouse, "marts", ["fct_order_lines", "fct_weekly_demand"])
+    marts = _read(warehouse, "marts", ["fct_order_lines", "fct_weekly_demand"], {"fct_order_lines": ORDER_LINE_COLUMNS})
     options = dict(min_history=rules.min_history, exclude_from_segmentation=rules.exclude_demand_outliers_from_segmentation)
     flags = pl.concat([
         quality.demand_outliers(marts["fct_order_lines"], rules.order_quantity_mad_threshold, **options),
@@ -78,7 +107,7 @@ def demand_outliers(warehouse: DuckDBResource, settings: SegmentationSettings) -
 ))
 def cost_to_serve_outliers(warehouse: DuckDBResource, settings: SegmentationSettings) -> dg.MaterializeResult:
     rules = settings.load().quality
-    marts = _read(warehouse, "marts", ["fct_freight", "fct_shipments"])
+    marts = _read(warehouse, "marts", ["fct_freight", "fct_shipments"], COST_COLUMNS)
     flags = quality.cost_to_serve_outliers(
         marts["fct_freight"], marts["fct_shipments"], rules.cost_to_serve_mad_threshold, min_history=rules.min_history
     )
@@ -93,7 +122,8 @@ def cost_to_serve_outliers(warehouse: DuckDBResource, settings: SegmentationSett
     [["marts", t] for t in MARTS],
 ))
 def impossible_values(warehouse: DuckDBResource) -> dg.MaterializeResult:
-    marts = _read(warehouse, "marts", MARTS)
+    needed = quality.columns_read()
+    marts = _read(warehouse, "marts", list(needed), needed)
     result = quality.impossible_values(marts, as_of=datetime.now(UTC).date())
     _write(warehouse, "quarantine", "impossible_values", result.flags)
     notes = [f"{s.rule} skipped: {s.reason}" for s in result.skipped]
@@ -129,7 +159,8 @@ def master_data_scorecard(warehouse: DuckDBResource) -> dg.MaterializeResult:
 def cleansing_priorities(warehouse: DuckDBResource, settings: SegmentationSettings) -> dg.MaterializeResult:
     target = settings.load().scorecard.completeness_target
     scorecard = _read(warehouse, "quality", ["master_data_scorecard"])["master_data_scorecard"]
-    marts = _read(warehouse, "marts", ["fct_order_lines", "dim_product", "dim_customer", "dim_location"])
+    marts = _read(warehouse, "marts", ["fct_order_lines", "dim_product", "dim_customer", "dim_location"],
+                  {"fct_order_lines": ORDER_LINE_COLUMNS})
     exceptions = _read(warehouse, "reconcile", ["exceptions"])["exceptions"]
     priorities = quality.cleansing_priorities(
         scorecard, exceptions, marts["fct_order_lines"], completeness_target=target,
