@@ -13,6 +13,7 @@ from pathlib import Path
 
 import duckdb
 import polars as pl
+import psutil
 
 DEFAULT_DUCKDB_PATH = "data/warehouse.duckdb"
 DEFAULT_LANDING_DIR = "data/landing"
@@ -20,6 +21,15 @@ DEFAULT_LANDING_DIR = "data/landing"
 
 def duckdb_path() -> Path:
     return Path(os.environ.get("SEGMENTATION_DUCKDB_PATH", DEFAULT_DUCKDB_PATH)).resolve()
+
+
+def duckdb_memory_limit() -> str:
+    """DuckDB's memory cap for every connection, dbt's included: SEGMENTATION_DUCKDB_MEMORY_LIMIT
+    (e.g. `4GB`), by default 75% of this machine's memory, DuckDB spilling to disk beyond it."""
+    configured = os.environ.get("SEGMENTATION_DUCKDB_MEMORY_LIMIT")
+    if configured:
+        return configured
+    return f"{int(psutil.virtual_memory().total * 0.75 / 2**20)}MB"
 
 
 def landing_dir() -> Path:
@@ -31,7 +41,7 @@ def connect(path: Path | None = None, read_only: bool = False) -> Iterator[duckd
     path = path or duckdb_path()
     if not read_only:
         path.parent.mkdir(parents=True, exist_ok=True)
-    connection = duckdb.connect(str(path), read_only=read_only)
+    connection = duckdb.connect(str(path), read_only=read_only, config={"memory_limit": duckdb_memory_limit()})
     try:
         yield connection
     finally:

@@ -519,3 +519,10 @@ def test_fct_freight_and_shipments(con):
         ("SH-1", "O-1", "SKU-00001", "L-01", "exact"),
         ("SH-2", "O-1", None, "L-02", None),
     ]
+
+
+def test_dbt_freight_modes_are_the_contracts():
+    from segmentation_assets.sources.contract import FREIGHT_MODES
+
+    project = yaml.safe_load((DBT_PROJECT / "dbt_project.yml").read_text())
+    assert tuple(project["vars"]["known_freight_modes"]) == FREIGHT_MODES

@@ -10,7 +10,7 @@ from dagster_duckdb import DuckDBResource
 
 from segmentation_assets.config import SegmentationConfig, load_config
 from segmentation_assets.defs.dbt.project import dbt_cli
-from segmentation_assets.warehouse import duckdb_path, landing_dir
+from segmentation_assets.warehouse import duckdb_memory_limit, duckdb_path, landing_dir
 
 OWNER = "team:data-engineering"
 # Every asset that writes the warehouse runs in this pool (size 1 in dagster.yaml), so
@@ -40,8 +40,10 @@ class SegmentationSettings(dg.ConfigurableResource):
 
 
 def warehouse_resources() -> dict[str, object]:
+    memory_limit = duckdb_memory_limit()
+    os.environ["SEGMENTATION_DUCKDB_MEMORY_LIMIT"] = memory_limit  # read by dbt's profiles.yml
     return {
-        "warehouse": DuckDBResource(database=str(duckdb_path())),
+        "warehouse": DuckDBResource(database=str(duckdb_path()), connection_config={"memory_limit": memory_limit}),
         "landing_zone": LandingZone(path=str(landing_dir())),
         "settings": SegmentationSettings(config_path=os.environ.get("SEGMENTATION_CONFIG")),
         "dbt": dbt_cli(),

@@ -175,6 +175,11 @@ ENTITIES: tuple[Entity, ...] = (
     ),
 )
 
+# tms/freight `mode` values the contract knows (compared trimmed, lower-case); any other
+# value is kept and listed as an `unknown_mode` exception. dbt reads the same list from
+# the `known_freight_modes` var in dbt_project.yml (a test keeps the two equal).
+FREIGHT_MODES: tuple[str, ...] = ("parcel", "ltl", "ftl", "air", "expedite", "ocean", "rail")
+
 ENTITIES_BY_PATH: dict[str, Entity] = {e.path: e for e in ENTITIES}
 REQUIRED_ENTITIES: tuple[Entity, ...] = tuple(e for e in ENTITIES if e.required)
 

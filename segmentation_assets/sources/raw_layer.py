@@ -1,8 +1,9 @@
 """Writing the landing zone into the raw schema, one file at a time.
 
-Files stream into `raw.<table>__loading` tables that replace the live raw tables in
-the same transaction, so memory stays at one file's size (10M+ order lines load
-without holding them all) and a failure leaves the previous raw layer untouched.
+Files stream into `raw.<table>__loading` tables, committed file by file so memory
+stays near one file's size (a single transaction over 10M+ rows held them all in
+memory); one short transaction then swaps every loading table in for the live one,
+so a failure at any point leaves the previous raw layer untouched.
 """
 
 from __future__ import annotations
@@ -34,8 +35,9 @@ def previous_rows_in(connection: duckdb.DuckDBPyConnection) -> PreviousRows:
 
 def write_raw_layer(connection: duckdb.DuckDBPyConnection, landing_dir: Path, loaded_at: datetime) -> pl.DataFrame:
     """Load every landing file into raw (all entities, plus `raw.file_loads`); returns the file log."""
+    tables = [e.table for e in ENTITIES] + ["file_loads"]
     previous = previous_rows_in(connection)
-    with transaction(connection):
+    try:
         for entity in ENTITIES:
             create_table(connection, RAW, entity.table + LOADING, empty_raw_frame(entity))
         entries = []
@@ -43,9 +45,13 @@ def write_raw_layer(connection: duckdb.DuckDBPyConnection, landing_dir: Path, lo
             entries.append(outcome.log)
             if outcome.entity is not None and outcome.rows is not None:
                 append_rows(connection, RAW, outcome.entity.table + LOADING, outcome.rows)
-        for entity in ENTITIES:
-            connection.execute(f'drop table if exists {RAW}."{entity.table}"')
-            connection.execute(f'alter table {RAW}."{entity.table}{LOADING}" rename to "{entity.table}"')
         log = file_log(entries)
-        create_table(connection, RAW, "file_loads", log)
+        create_table(connection, RAW, "file_loads" + LOADING, log)
+        with transaction(connection):
+            for table in tables:
+                connection.execute(f'drop table if exists {RAW}."{table}"')
+                connection.execute(f'alter table {RAW}."{table}{LOADING}" rename to "{table}"')
+    finally:
+        for table in tables:
+            connection.execute(f'drop table if exists {RAW}."{table}{LOADING}"')
     return log

@@ -11,11 +11,11 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
+from segmentation_assets.sources.contract import FREIGHT_MODES
+
 from .settings import WINDOW_END
 
-# Modes the warehouse accepts (dbt var `known_freight_modes`), compared trimmed and lower-case;
-# the contract itself does not list them.
-KNOWN_MODES = ("parcel", "ltl", "ftl", "air", "expedite", "ocean", "rail")
+KNOWN_MODES = FREIGHT_MODES  # the contract's list; the TMS spells them in several ways below
 MODE_SPELLINGS: dict[str, tuple[str, ...]] = {  # how the TMS actually spells the modes it uses
     "parcel": ("parcel", " parcel", "Parcel", "PARCEL"),
     "ltl": ("LTL", "ltl", "LTL ", "Ltl"),
