@@ -69,3 +69,17 @@ def test_absent_optional_source_is_noted_on_its_raw_table(landing, tmp_path):
     assert "source absent" in notes["raw/tms__freight"].value
     assert "cannot run without it" in notes["raw/erp__customers"].value
     assert notes["raw/erp__products"] is None
+
+
+def test_value_rules_are_checked_across_every_batch(landing, tmp_path, monkeypatch):
+    monkeypatch.setattr("segmentation_assets.defs.ingest.checks.BATCH_ROWS", 1)
+    landing.write("erp/order_lines.csv", f"{ORDER_HEADER}\nSO-1,1,2024-01-02,C-1,SKU-1,5,2.5\nSO-1,2,2024-01-02,C-1,SKU-1,1,2\nSO-1,3,2024-01-02,C-1,SKU-1,1,-4\n")
+    result = _materialize(landing, tmp_path / "w.duckdb")
+    (evaluation,) = [
+        e for e in result.get_asset_check_evaluations()
+        if e.asset_key.to_user_string() == "raw/erp__order_lines" and e.check_name == "contract_value_rules"
+    ]
+    assert not evaluation.passed
+    assert evaluation.metadata["rows_checked"].value == 3
+    assert evaluation.metadata["failing_values"].value == 1
+    assert "erp/order_lines.csv#3" in evaluation.metadata["examples"].value
