@@ -1,19 +1,23 @@
 """`segmentation bench`: wall time and peak memory of each pipeline stage on generated data.
 
-Stages run one after another in this process (dbt in its child process); a sampler
-thread records the resident memory of this process plus its children every 50 ms.
+Each stage runs in a child process of its own (dbt in a grandchild), so a stage's
+figure is its own and not what earlier stages left behind; a sampler thread records
+the resident memory of all those processes every 50 ms.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
 import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
 import dagster as dg
+import duckdb
 import psutil
 
 # Stage name -> asset groups it materializes, in pipeline order.
@@ -33,10 +37,11 @@ class StageFigures:
 
 
 class PeakMemory:
-    """Peak resident set size of this process and all its descendants while active."""
+    """Peak resident set size of this process's descendants (and itself, unless children_only)."""
 
-    def __init__(self, interval: float = 0.05):
+    def __init__(self, interval: float = 0.05, children_only: bool = False):
         self.interval = interval
+        self.children_only = children_only
         self.peak = 0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._sample, daemon=True)
@@ -45,7 +50,7 @@ class PeakMemory:
         me = psutil.Process()
         while not self._stop.is_set():
             total = 0
-            for process in [me, *me.children(recursive=True)]:
+            for process in ([] if self.children_only else [me]) + me.children(recursive=True):
                 try:
                     total += process.memory_info().rss
                 except psutil.Error:
@@ -76,32 +81,48 @@ def _generate_once(scale: str, seed: int, workdir: Path) -> float:
     return time.perf_counter() - started
 
 
+def run_stage(groups: list[str]) -> bool:
+    """Materialize the asset groups of one stage in this process (called in the child)."""
+    from segmentation_assets.runner import load_definitions
+
+    definitions = load_definitions()
+    job = definitions.resolve_job_def("segmentation_pipeline")
+    selection = dg.AssetSelection.groups(*groups).resolve(definitions.resolve_asset_graph())
+    result = job.execute_in_process(
+        instance=dg.DagsterInstance.ephemeral(), asset_selection=list(selection), raise_on_error=False,
+        run_config={"loggers": {"console": {"config": {"log_level": "ERROR"}}}},
+    )
+    return result.success
+
+
 def run_benchmark(scale: str, seed: int, workdir: Path) -> int:
     from segmentation_assets.runner import load_definitions
 
     workdir = workdir.resolve()
     workdir.mkdir(parents=True, exist_ok=True)
     with PeakMemory() as memory:
-        started = time.perf_counter()
         generated = _generate_once(scale, seed, workdir)
     figures = [StageFigures("generate sample data", generated, memory.peak / 2**20, True)] if generated else []
 
     os.environ["SEGMENTATION_LANDING_DIR"] = str(workdir / "landing")
     os.environ["SEGMENTATION_DUCKDB_PATH"] = str(workdir / "warehouse.duckdb")
-    definitions = load_definitions(reparse_dbt=True)
-    job = definitions.resolve_job_def("segmentation_pipeline")
-    instance = dg.DagsterInstance.ephemeral()
+    load_definitions(reparse_dbt=True)  # parse dbt once, before the stages are timed
     for stage, groups in STAGES.items():
-        selection = dg.AssetSelection.groups(*groups).resolve(definitions.resolve_asset_graph())
-        with PeakMemory() as memory:
+        with PeakMemory(children_only=True) as memory:
             started = time.perf_counter()
-            result = job.execute_in_process(instance=instance, asset_selection=list(selection), raise_on_error=False)
+            child = subprocess.run(
+                [sys.executable, "-c", f"import sys; from segmentation_assets.benchmark import run_stage; "
+                 f"sys.exit(0 if run_stage({groups!r}) else 1)"],
+                stdout=subprocess.DEVNULL,
+            )
             seconds = time.perf_counter() - started
-        figures.append(StageFigures(stage, seconds, memory.peak / 2**20, result.success))
+        figures.append(StageFigures(stage, seconds, memory.peak / 2**20, child.returncode == 0))
 
-    with __import__("duckdb").connect(str(workdir / "warehouse.duckdb"), read_only=True) as connection:
+    with duckdb.connect(str(workdir / "warehouse.duckdb"), read_only=True) as connection:
         lines = connection.execute("select count(*) from raw.erp__order_lines").fetchone()[0]
-    print(f"\nBenchmark: scale={scale} seed={seed} order lines in raw={lines:,} cores={os.cpu_count()}")
+    limit = os.environ.get("SEGMENTATION_DUCKDB_MEMORY_LIMIT", "default (75% of RAM)")
+    print(f"\nBenchmark: scale={scale} seed={seed} order lines in raw={lines:,} cores={os.cpu_count()} "
+          f"DuckDB memory limit={limit}")
     print(f"{'stage':<48} {'wall s':>9} {'peak RSS MiB':>13}  ok")
     for f in figures:
         print(f"{f.stage:<48} {f.seconds:>9.1f} {f.peak_rss_mib:>13.0f}  {'yes' if f.success else 'NO'}")

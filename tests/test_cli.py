@@ -42,3 +42,18 @@ def test_sample_data_command_writes_landing_and_ground_truth(tmp_path):
     systems = sorted(p.name for p in (tmp_path / "landing").iterdir())
     assert systems == ["erp"]
     assert (tmp_path / "ground_truth" / "manifest.json").exists()
+
+
+def test_bench_prints_time_and_memory_for_every_stage(tmp_path):
+    completed = subprocess.run(
+        [str(SEGMENTATION), "bench", "--scale", "small", "--workdir", str(tmp_path / "bench")],
+        capture_output=True, text=True, timeout=600,
+    )
+    assert completed.returncode == 0, completed.stdout[-2000:] + completed.stderr[-2000:]
+    table = completed.stdout[completed.stdout.index("Benchmark: scale=small"):].splitlines()
+    stages = {line.split("  ")[0].strip(): line.split() for line in table[2:]}
+    for stage in ("generate sample data", "ingest (landing -> raw)", "dbt (staging, reconcile, marts, quarantine)",
+                  "quality (outliers, scorecard)"):
+        assert stage in stages, table
+        *_, seconds, peak_mib, ok = stages[stage]
+        assert float(seconds) > 0 and float(peak_mib) > 50 and ok == "yes", stages[stage]
