@@ -68,6 +68,7 @@ def erp_customers() -> pl.DataFrame:
         ("C-0004", "Gamma Inc", "C-0003", "Wholesale", "South", "FR"),  # CRM says parent C-0001
         ("C-0005", "Delta Co", None, "Online", "West", "NL"),
         ("C-0006", "Epsilon", None, "Online", "West", "NL"),
+        ("C-0007", "Nordwerk Großhandel Éts", None, "Online", "West", "DE"),
     ])
 
 
@@ -140,6 +141,7 @@ def crm_accounts() -> pl.DataFrame:
         ("A-7", "C-0006", "Epsilon", None, "Di", "gold", 2.0, 0.99, True),           # } equally complete:
         ("A-8", "c-0006", "Epsilon", None, "Di", "gold", 2.0, 0.99, True),           # } lowest id survives
         ("A-9", "C-9999", "Nobody", None, "Ed", "gold", 2.0, 0.99, True),            # target missing
+        ("A-10", None, "NORDWERK  GROSSHANDEL ETS", None, "Ed", "gold", 2.0, 0.99, True),  # name, ß and accents
     ])
 
 
@@ -351,6 +353,7 @@ def test_customer_and_location_crosswalks(con):
     assert dict((r[0], r[1:]) for r in rows(con, "select account_id, customer_id, match_method from reconcile.customer_crosswalk")) == {
         "A-1": ("C-0001", "exact"), "A-2": ("C-0002", "normalized"), "A-3": ("C-0003", "numeric_core"),
         "A-4": ("C-0004", "exact"), "A-5": ("C-0005", "name"), "A-6": ("C-0005", "exact"),
+        "A-10": ("C-0007", "name"),
         "A-7": ("C-0006", "exact"), "A-8": ("C-0006", "exact"), "A-9": (None, None),
     }
     assert dict((r[0], r[1:]) for r in rows(con, "select warehouse_code, location_id, match_method from reconcile.location_crosswalk")) == {

@@ -10,9 +10,13 @@
     upper({{ clean_text(column) }})
 {%- endmacro %}
 
-{# Upper case, alphanumerics only; NULL when nothing is left. 'sku-00042 ' -> 'SKU00042'. #}
+{#
+    Upper case, accents folded, alphanumerics only; NULL when nothing is left.
+    'sku-00042 ' -> 'SKU00042'; 'Nordwerk Großhandel Éts' and 'NORDWERK  GROSSHANDEL ETS'
+    -> 'NORDWERKGROSSHANDELETS' (systems disagree on accents and on how to upper-case ß).
+#}
 {% macro normalize_code(expression) -%}
-    nullif({{ regexp_replace_all('upper(' ~ expression ~ ')', "'[^A-Z0-9]'", "''") }}, '')
+    nullif({{ regexp_replace_all('upper(' ~ fold_accents(expression) ~ ')', "'[^A-Z0-9]'", "''") }}, '')
 {%- endmacro %}
 
 {#

@@ -94,3 +94,17 @@
 {% macro to_text(expression) -%}
     cast({{ expression }} as {{ dbt.type_string() }})
 {%- endmacro %}
+
+
+{# Accents removed and ß spelled ss, so names match across systems that differ in both. #}
+{% macro fold_accents(expression) -%}
+    {{ return(adapter.dispatch('fold_accents')(expression)) }}
+{%- endmacro %}
+
+{% macro default__fold_accents(expression) -%}
+    replace(replace({{ expression }}, 'ß', 'ss'), 'ẞ', 'SS')
+{%- endmacro %}
+
+{% macro duckdb__fold_accents(expression) -%}
+    strip_accents(replace(replace({{ expression }}, 'ß', 'ss'), 'ẞ', 'SS'))
+{%- endmacro %}
