@@ -83,11 +83,16 @@ def create_table(connection: duckdb.DuckDBPyConnection, schema: str, table: str,
         connection.unregister("_incoming")
 
 
+def table_columns(connection: duckdb.DuckDBPyConnection, schema: str, table: str) -> list[str]:
+    return [row[0] for row in connection.execute(
+        "select column_name from information_schema.columns where table_schema = ? and table_name = ? "
+        "order by ordinal_position", [schema, table]
+    ).fetchall()]
+
+
 def append_rows(connection: duckdb.DuckDBPyConnection, schema: str, table: str, frame: pl.DataFrame) -> None:
     """Insert by column name; columns the table lacks are added as text first (extra landing columns)."""
-    existing = {row[0] for row in connection.execute(
-        "select column_name from information_schema.columns where table_schema = ? and table_name = ?", [schema, table]
-    ).fetchall()}
+    existing = set(table_columns(connection, schema, table))
     for column in frame.columns:
         if column not in existing:
             connection.execute(f'alter table "{schema}"."{table}" add column "{column}" varchar')

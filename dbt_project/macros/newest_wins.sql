@@ -1,3 +1,12 @@
+{# The lineage columns the loader adds to every raw table (loader.METADATA_SCHEMA). #}
+{% macro raw_lineage_columns() -%}
+    _raw_row_id,
+        _source_file,
+        _row_number,
+        _file_modified_at,
+        _loaded_at
+{%- endmacro %}
+
 {#
     Newest-wins bookkeeping columns for a staging model, over normalised key columns:
 

@@ -183,15 +183,6 @@ FREIGHT_MODES: tuple[str, ...] = ("parcel", "ltl", "ftl", "air", "expedite", "oc
 ENTITIES_BY_PATH: dict[str, Entity] = {e.path: e for e in ENTITIES}
 REQUIRED_ENTITIES: tuple[Entity, ...] = tuple(e for e in ENTITIES if e.required)
 
-# Columns the loader adds to every raw table; dbt staging relies on them for newest-wins.
-RAW_METADATA_COLUMNS: tuple[str, ...] = (
-    "_raw_row_id",         # '<source_file>#<row_number>', unique across the raw table
-    "_source_file",        # path relative to the landing dir, forward slashes
-    "_row_number",         # 1-based data row within the file (CSV line = row + 1)
-    "_file_modified_at",   # file modification time (UTC timestamp)
-    "_loaded_at",          # when this load ran (UTC timestamp)
-)
-
 
 def entity(path: str) -> Entity:
     """Look up an entity by `<system>/<entity>`."""

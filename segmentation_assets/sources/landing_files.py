@@ -40,7 +40,12 @@ class LandingFile:
     relative_path: str
     entity: Entity | None
     size_bytes: int
-    modified_at: datetime
+    modified_ns: int
+
+    @property
+    def modified_at(self) -> datetime:
+        """Modification time as a naive UTC timestamp (microseconds), as raw tables store it."""
+        return datetime.fromtimestamp(self.modified_ns / 1e9, tz=UTC).replace(tzinfo=None)
 
     @property
     def sha256(self) -> str:
@@ -67,7 +72,7 @@ def discover_landing_files(landing_dir: Path) -> list[LandingFile]:
                 relative_path=relative,
                 entity=_entity_for(relative),
                 size_bytes=stat.st_size,
-                modified_at=datetime.fromtimestamp(stat.st_mtime, tz=UTC).replace(tzinfo=None),
+                modified_ns=stat.st_mtime_ns,
             )
         )
     return files

@@ -11,7 +11,7 @@ from segmentation_assets.sources.landing_files import discover_landing_files
 def landing_fingerprint(landing_dir: Path) -> dict[str, str]:
     """Path -> size and modification time: a changed or replaced file changes its entry."""
     return {
-        f.relative_path: f"{f.size_bytes}:{f.path.stat().st_mtime_ns}"
+        f.relative_path: f"{f.size_bytes}:{f.modified_ns}"
         for f in discover_landing_files(landing_dir)
     }
 

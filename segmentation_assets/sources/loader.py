@@ -34,12 +34,13 @@ FILE_LOADS_SCHEMA: dict[str, pl.DataType] = {
     "loaded_at": pl.Datetime("us"),
 }
 
+# Columns the loader adds to every raw table; dbt staging relies on them for newest-wins.
 METADATA_SCHEMA: dict[str, pl.DataType] = {
-    "_raw_row_id": pl.String(),
-    "_source_file": pl.String(),
-    "_row_number": pl.Int64(),
-    "_file_modified_at": pl.Datetime("us"),
-    "_loaded_at": pl.Datetime("us"),
+    "_raw_row_id": pl.String(),           # '<source_file>#<row_number>', unique across the raw table
+    "_source_file": pl.String(),          # path relative to the landing dir, forward slashes
+    "_row_number": pl.Int64(),            # 1-based data row within the file (CSV line = row + 1)
+    "_file_modified_at": pl.Datetime("us"),  # file modification time (UTC)
+    "_loaded_at": pl.Datetime("us"),      # when this load ran (UTC)
 }
 
 # Given an entity and a source file, the rows a previous load put in raw (or None).
@@ -52,9 +53,6 @@ class LandingLoad:
 
     tables: dict[str, pl.DataFrame] = field(default_factory=dict)  # keyed by entity.table
     file_loads: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=FILE_LOADS_SCHEMA))
-
-    def files_for(self, entity: Entity) -> pl.DataFrame:
-        return self.file_loads.filter((pl.col("system") == entity.system) & (pl.col("entity") == entity.name))
 
 
 def empty_raw_frame(entity: Entity) -> pl.DataFrame:

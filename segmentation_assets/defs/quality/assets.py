@@ -11,7 +11,7 @@ from dagster_duckdb import DuckDBResource
 from segmentation_assets import quality
 from segmentation_assets.defs.metadata import table_metadata
 from segmentation_assets.defs.resources import OWNER, WAREHOUSE_POOL, SegmentationSettings
-from segmentation_assets.warehouse import preview_markdown, read_table, replace_tables, table_exists
+from segmentation_assets.warehouse import preview_markdown, read_table, replace_tables, table_columns, table_exists
 
 MARTS = ["fct_order_lines", "fct_weekly_demand", "fct_shipments", "fct_freight", "dim_product", "dim_customer", "dim_location"]
 CROSSWALKS = ["product_crosswalk", "customer_crosswalk", "location_crosswalk", "tms_location_crosswalk", "exceptions"]
@@ -44,10 +44,7 @@ def _read(
             if wanted is None:
                 frames[table] = read_table(connection, schema, table)
                 continue
-            present = {r[0] for r in connection.execute(
-                "select column_name from information_schema.columns where table_schema = ? and table_name = ?",
-                [schema, table],
-            ).fetchall()}
+            present = set(table_columns(connection, schema, table))
             selected = ", ".join(f'"{c}"' for c in wanted if c in present)
             frames[table] = connection.execute(f'select {selected} from "{schema}"."{table}"').pl()
     return frames

@@ -23,12 +23,7 @@ renamed as (
         {{ clean_text('region') }} as region,
         {{ clean_text('country') }} as country,
 
-        -- lineage
-        _raw_row_id,
-        _source_file,
-        _row_number,
-        _file_modified_at,
-        _loaded_at
+        {{ raw_lineage_columns() }}
 
     from source
 

@@ -29,12 +29,7 @@ renamed as (
         {{ clean_text('currency') }} as currency,
         {{ clean_text('order_status') }} as order_status,
 
-        -- lineage
-        _raw_row_id,
-        _source_file,
-        _row_number,
-        _file_modified_at,
-        _loaded_at
+        {{ raw_lineage_columns() }}
 
     from source
 

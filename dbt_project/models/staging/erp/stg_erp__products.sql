@@ -28,12 +28,7 @@ renamed as (
         launch_date,
         {{ erp_key('supplier_id') }} as supplier_id,
 
-        -- lineage
-        _raw_row_id,
-        _source_file,
-        _row_number,
-        _file_modified_at,
-        _loaded_at
+        {{ raw_lineage_columns() }}
 
     from source
 

@@ -22,12 +22,7 @@ renamed as (
         lead_time_std_days,
         moq,
 
-        -- lineage
-        _raw_row_id,
-        _source_file,
-        _row_number,
-        _file_modified_at,
-        _loaded_at
+        {{ raw_lineage_columns() }}
 
     from source
 

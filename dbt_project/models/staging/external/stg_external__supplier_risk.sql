@@ -20,12 +20,7 @@ renamed as (
         -- attributes
         risk_score,
 
-        -- lineage
-        _raw_row_id,
-        _source_file,
-        _row_number,
-        _file_modified_at,
-        _loaded_at
+        {{ raw_lineage_columns() }}
 
     from source
 

@@ -23,12 +23,7 @@ renamed as (
         unit_weight_kg,
         unit_volume_m3,
 
-        -- lineage
-        _raw_row_id,
-        _source_file,
-        _row_number,
-        _file_modified_at,
-        _loaded_at
+        {{ raw_lineage_columns() }}
 
     from source
 

@@ -20,12 +20,7 @@ renamed as (
         {{ clean_text('erp_location_id') }} as erp_location_id,
         {{ clean_text('warehouse_name') }} as warehouse_name,
 
-        -- lineage
-        _raw_row_id,
-        _source_file,
-        _row_number,
-        _file_modified_at,
-        _loaded_at
+        {{ raw_lineage_columns() }}
 
     from source
 
