@@ -1,0 +1,1 @@
+"""Features per entity (SKU, customer, SKU x customer): plain Polars functions, no Dagster."""
