@@ -25,6 +25,8 @@ STAGES: dict[str, list[str]] = {
     "ingest (landing -> raw)": ["raw"],
     "dbt (staging, reconcile, marts, quarantine)": ["staging", "reconcile", "marts", "quarantine"],
     "quality (outliers, scorecard)": ["quality"],
+    "features (SKU, customer, SKU x customer, windows)": ["features"],
+    "segments (baseline, clustering, stability, explanations)": ["segments"],
 }
 
 
@@ -128,4 +130,34 @@ def run_benchmark(scale: str, seed: int, workdir: Path) -> int:
         print(f"{f.stage:<48} {f.seconds:>9.1f} {f.peak_rss_mib:>13.0f}  {'yes' if f.success else 'NO'}")
     total = sum(f.seconds for f in figures)
     print(f"{'total':<48} {total:>9.1f} {max(f.peak_rss_mib for f in figures):>13.0f}")
+    recovery = archetype_recovery(workdir / "warehouse.duckdb", workdir / "ground_truth" / "archetypes.csv")
+    if recovery:
+        print("\nProduct segments against the generator's demand archetypes (adjusted Rand index):")
+        for name, value in recovery.items():
+            print(f"  {name:<40} {value:.3f}")
     return 0 if all(f.success for f in figures) else 1
+
+
+def archetype_recovery(warehouse: Path, archetypes: Path) -> dict[str, float]:
+    """Adjusted Rand index of the current product segmentation and of the ABC x XYZ baseline
+    against the true archetypes; empty when either is missing."""
+    import polars as pl
+    from sklearn.metrics import adjusted_rand_score
+
+    if not archetypes.exists():
+        return {}
+    truth = pl.read_csv(archetypes, infer_schema=False)
+    with duckdb.connect(str(warehouse), read_only=True) as connection:
+        try:
+            model = connection.execute("select entity_id as sku, segment_id from segments.current_assignments "
+                                       "where entity_type = 'product'").pl()
+            baseline = connection.execute("select entity_id as sku, baseline_segment from segments.product_baseline").pl()
+        except duckdb.Error:
+            return {}
+    joined = truth.join(model, on="sku").join(baseline, on="sku")
+    if joined.height == 0:
+        return {}
+    return {
+        f"chosen segmentation ({joined.height} SKUs)": adjusted_rand_score(joined["archetype"], joined["segment_id"]),
+        "ABC x XYZ baseline": adjusted_rand_score(joined["archetype"], joined["baseline_segment"]),
+    }

@@ -8,6 +8,7 @@ import os
 import sys
 from pathlib import Path
 
+from segmentation_assets.models_cli import add_models_parser
 from segmentation_assets.config import ConfigError, load_config
 
 
@@ -95,6 +96,8 @@ def build_parser() -> argparse.ArgumentParser:
     summary = sub.add_parser("summary", help="print row counts, rejected files and exceptions")
     summary.add_argument("--duckdb")
     summary.set_defaults(func=cmd_summary)
+
+    add_models_parser(sub)
     return parser
 
 

@@ -114,8 +114,8 @@ class ConstraintsConfig(_Strict):
 
 class StabilityConfig(_Strict):
     windows: int = Field(4, ge=4)
-    window_weeks: int = Field(52, ge=13)
-    step_weeks: int = Field(13, ge=1)
+    window_weeks: int = Field(78, ge=13)
+    step_weeks: int = Field(8, ge=1)
     min_adjusted_rand: float = Field(0.5, ge=-1, le=1)
     bootstrap_samples: int = Field(20, ge=2, le=500)
     min_bootstrap_jaccard: float = Field(0.5, ge=0, le=1)
@@ -165,6 +165,19 @@ class SegmentationSection(_Strict):
     constraints: ConstraintsConfig = ConstraintsConfig()
     stability: StabilityConfig = StabilityConfig()
     explanations: ExplanationsConfig = ExplanationsConfig()
+
+    @model_validator(mode="after")
+    def _pin_is_fitted(self) -> "SegmentationSection":
+        pin, candidates = self.pin, self.candidates
+        if pin.algorithm is not None and pin.algorithm not in candidates.algorithms:
+            raise ValueError(f"pin.algorithm {pin.algorithm!r} is not among candidates.algorithms")
+        if pin.k is not None:
+            if pin.algorithm == "hdbscan":
+                raise ValueError("pin.k cannot be used with hdbscan, which finds its own number of segments")
+            low, high = candidates.k_range
+            if not low <= pin.k <= high:
+                raise ValueError(f"pin.k {pin.k} is outside candidates.k_range [{low}, {high}]")
+        return self
 
     def criteria(self, entity_type: EntityType) -> dict[str, float]:
         """The features (with weights > 0) that cluster `entity_type`: the config's own or the preset's."""

@@ -107,7 +107,7 @@ def classify(units: np.ndarray) -> np.ndarray:
         beta = np.linalg.lstsq(x, y, rcond=None)[0]
         seasonality = np.hypot(beta[1], beta[2]) / y.mean()
         yoy = y[-52:].mean() / max(y[-104:-52].mean(), 1e-9) if len(y) >= 104 else 1.0
-        if len(y) <= 22:
+        if len(y) <= 26:
             labels.append("new_launch")
         elif adi >= 2.5:
             labels.append("lumpy" if cv2 >= 0.49 else "intermittent")
@@ -449,8 +449,8 @@ def test_archetypes_are_visible_in_weekly_demand(small: tuple[Path, dict]) -> No
     cov = units.std(axis=1) / units.mean(axis=1)
     assert (zero_share[np.isin(truth, ["intermittent", "lumpy"])] > 0.6).all()
     assert (cov[truth == "fast_stable"] < 0.4).all()
-    assert (first[truth == "new_launch"] >= N_WEEKS - 20).all()
-    assert (first[truth != "new_launch"] < N_WEEKS - 20).all()
+    assert (first[truth == "new_launch"] >= N_WEEKS - 24).all()
+    assert (first[truth != "new_launch"] < N_WEEKS - 24).all()
     assert (units[truth == "phase_out"][:, -8:] == 0).all()
     labels = classify(units)
     ari = adjusted_rand(truth, labels)

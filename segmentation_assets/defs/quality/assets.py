@@ -11,7 +11,8 @@ from dagster_duckdb import DuckDBResource
 from segmentation_assets import quality
 from segmentation_assets.defs.metadata import table_metadata
 from segmentation_assets.defs.resources import OWNER, WAREHOUSE_POOL, SegmentationSettings
-from segmentation_assets.warehouse import preview_markdown, read_table, replace_tables, table_columns, table_exists
+from segmentation_assets.defs.warehouse_io import read_tables, write_tables
+from segmentation_assets.warehouse import preview_markdown
 
 MARTS = ["fct_order_lines", "fct_weekly_demand", "fct_shipments", "fct_freight", "dim_product", "dim_customer", "dim_location"]
 CROSSWALKS = ["product_crosswalk", "customer_crosswalk", "location_crosswalk", "tms_location_crosswalk", "exceptions"]
@@ -33,26 +34,11 @@ COST_COLUMNS = {
 def _read(
     warehouse: DuckDBResource, schema: str, tables: list[str], columns: dict[str, tuple[str, ...]] | None = None
 ) -> dict[str, pl.DataFrame | None]:
-    """Tables as frames (None when absent), limited to `columns[table]` where given and present."""
-    frames: dict[str, pl.DataFrame | None] = {}
-    with warehouse.get_connection() as connection:
-        for table in tables:
-            if not table_exists(connection, schema, table):
-                frames[table] = None
-                continue
-            wanted = (columns or {}).get(table)
-            if wanted is None:
-                frames[table] = read_table(connection, schema, table)
-                continue
-            present = set(table_columns(connection, schema, table))
-            selected = ", ".join(f'"{c}"' for c in wanted if c in present)
-            frames[table] = connection.execute(f'select {selected} from "{schema}"."{table}"').pl()
-    return frames
+    return read_tables(warehouse, schema, tables, columns)
 
 
 def _write(warehouse: DuckDBResource, schema: str, table: str, frame: pl.DataFrame) -> None:
-    with warehouse.get_connection() as connection:
-        replace_tables(connection, {(schema, table): frame})
+    write_tables(warehouse, {(schema, table): frame})
 
 
 def _flag_metadata(flags: pl.DataFrame, table: str, notes: list[str]) -> dict:

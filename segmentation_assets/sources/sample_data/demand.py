@@ -2,6 +2,8 @@
 
 The archetypes are built to be separable on weekly-demand features alone:
 share of zero weeks (ADI), size variability (CV²), CoV, trend, annual cycle and age.
+Each also carries 7-25% of the units sold at every scale, so a segmentation that keeps
+every segment above 5% of volume can still recover all seven.
 """
 
 from __future__ import annotations
@@ -17,10 +19,21 @@ from .settings import N_WEEKS, ScaleSpec, stream, week_start
 ARCHETYPES: tuple[str, ...] = (
     "fast_stable", "seasonal", "trending", "intermittent", "lumpy", "new_launch", "phase_out",
 )
-ARCHETYPE_SHARE = (0.15, 0.14, 0.14, 0.18, 0.13, 0.12, 0.14)
+ARCHETYPE_SHARE = (0.10, 0.11, 0.11, 0.24, 0.14, 0.16, 0.14)  # of SKUs; a long tail of intermittent ones
 CONTINUOUS = ("fast_stable", "seasonal", "trending")  # sold every week from the window start
-NEW_LAUNCH_WEEKS = (6, 20)  # first sale this many weeks before the window end
+NEW_LAUNCH_WEEKS = (8, 24)  # first sale this many weeks before the window end
 PHASE_OUT_LAST_WEEK = (84, 101)  # week index after which a phase-out SKU sells nothing
+# Every archetype carries a real share of the units (7-25%, above the engine's 5% volume floor
+# per segment): mature sellers run at moderate levels, new launches are pushed at launch,
+# intermittent SKUs sell whole case packs and lumpy SKUs bulk/project quantities.
+LEVEL_MEDIAN = {"fast_stable": 30.0, "seasonal": 28.0, "trending": 24.0, "new_launch": 100.0,
+                "phase_out": 32.0}  # median weekly units per SKU (x the scale's volume factor)
+LEVEL_SIGMA = {"fast_stable": 0.6, "new_launch": 0.5}  # lognormal spread of the levels; 0.75 otherwise
+NEW_LAUNCH_RAMP_WEEKS = 3.0  # time constant of the post-launch ramp-up
+ORDER_WEEK_SHARE = {"intermittent": (0.08, 0.25), "lumpy": (0.06, 0.18)}  # weeks with an order
+CASE_PACKS = (20, 24, 25, 30, 36, 40, 48, 50, 60)  # units per case (x volume factor)
+SECOND_CASE_SHARE = 0.4  # intermittent orders that take two cases instead of one
+LUMPY_MEDIAN, LUMPY_SIGMA = 65.0, 1.35  # bulk order size (x volume factor), lognormal
 
 
 @dataclass(frozen=True)
@@ -60,36 +73,40 @@ def plan_demand(spec: ScaleSpec, seed: int, products: pl.DataFrame, peak_weeks: 
     mult = np.zeros((n, N_WEEKS))
     noise_sd = np.full(n, 0.12)
 
-    def level(mask: np.ndarray, median: float, floor: float = 15.0) -> np.ndarray:
-        return np.maximum(floor, rng.lognormal(np.log(median), 0.75, mask.sum())) * vf
+    def level(name: str, mask: np.ndarray, floor: float = 15.0) -> np.ndarray:
+        median, sigma = LEVEL_MEDIAN[name], LEVEL_SIGMA.get(name, 0.75)
+        return np.maximum(floor, rng.lognormal(np.log(median), sigma, mask.sum())) * vf
 
     m = arch == "fast_stable"
-    mult[m] = level(m, 60)[:, None]
+    mult[m] = level("fast_stable", m)[:, None]
     noise_sd[m] = rng.uniform(0.06, 0.16, m.sum())
 
     m = arch == "seasonal"
     amp = rng.uniform(0.6, 0.9, m.sum())
     peak = peak_weeks[products["category_idx"].to_numpy()[m]] + rng.normal(0, 3, m.sum())
     cycle = 1 + amp[:, None] * np.cos(2 * np.pi * (woy[None, :] - peak[:, None]) / 52.18)
-    mult[m] = level(m, 40)[:, None] * cycle
+    mult[m] = level("seasonal", m)[:, None] * cycle
 
     m = arch == "trending"
     growing = rng.random(m.sum()) < 0.7
     ratio = np.where(growing, rng.uniform(3.0, 6.0, m.sum()), rng.uniform(0.2, 0.33, m.sum()))
-    mult[m] = level(m, 35)[:, None] * np.exp(np.log(ratio)[:, None] * (t[None, :] / (N_WEEKS - 1) - 0.5))
+    growth = np.exp(np.log(ratio)[:, None] * (t[None, :] / (N_WEEKS - 1) - 0.5))
+    mult[m] = level("trending", m)[:, None] * growth
 
     m = arch == "new_launch"
-    launch = N_WEEKS - rng.integers(NEW_LAUNCH_WEEKS[0], NEW_LAUNCH_WEEKS[1] + 1, m.sum())
+    lo, hi, k = *NEW_LAUNCH_WEEKS, m.sum()  # a steady cadence: launches spread evenly over the window
+    slot = (rng.permutation(k) + rng.random(k)) / k
+    launch = N_WEEKS - lo - np.floor((hi - lo + 1) * slot).astype(np.int64)
     since = t[None, :] - launch[:, None]
-    ramp = np.where(since >= 0, 1 - np.exp(-(since + 1) / 4), 0.0)
-    mult[m] = level(m, 40)[:, None] * ramp
+    ramp = np.where(since >= 0, 1 - np.exp(-(since + 1) / NEW_LAUNCH_RAMP_WEEKS), 0.0)
+    mult[m] = level("new_launch", m)[:, None] * ramp
     noise_sd[m] = 0.15
 
     m = arch == "phase_out"
     last = rng.integers(PHASE_OUT_LAST_WEEK[0], PHASE_OUT_LAST_WEEK[1] + 1, m.sum())
     start = last - rng.integers(20, 50, m.sum())
     frac = np.clip((t[None, :] - start[:, None]) / (last - start)[:, None], 0, 1)
-    mult[m] = level(m, 40)[:, None] * (1 - frac) ** 1.3
+    mult[m] = level("phase_out", m)[:, None] * (1 - frac) ** 1.3
     noise_sd[m] = 0.15
 
     noise = np.exp(rng.normal(0, 1, (n, N_WEEKS)) * noise_sd[:, None] - noise_sd[:, None] ** 2 / 2)
@@ -100,7 +117,7 @@ def plan_demand(spec: ScaleSpec, seed: int, products: pl.DataFrame, peak_weeks: 
 
     for name, size in (("intermittent", _intermittent_sizes), ("lumpy", _lumpy_sizes)):
         m = arch == name
-        p = rng.uniform(0.06, 0.18, m.sum())
+        p = rng.uniform(*ORDER_WEEK_SHARE[name], m.sum())
         occurs = rng.random((m.sum(), N_WEEKS)) < p[:, None]
         occurs[:, 0] |= ~occurs[:, :8].any(axis=1)  # selling from the start keeps the age long
         units[m] = np.where(occurs, size(rng, (m.sum(), N_WEEKS), vf), 0)
@@ -112,13 +129,15 @@ def plan_demand(spec: ScaleSpec, seed: int, products: pl.DataFrame, peak_weeks: 
 
 
 def _intermittent_sizes(rng: np.random.Generator, shape: tuple[int, int], vf: float) -> np.ndarray:
-    """Small, steady order sizes (CV² well below 0.49)."""
-    return 1 + rng.poisson(1.2, shape)
+    """Whole case packs: each SKU has one pack size (20-60 units x volume factor), an order
+    takes one pack, sometimes two, so sizes are steady (CV² about 0.12, well below 0.49)."""
+    pack = np.rint(rng.choice(CASE_PACKS, shape[0]) * vf).astype(np.int64)
+    return pack[:, None] * (1 + (rng.random(shape) < SECOND_CASE_SHARE))
 
 
 def _lumpy_sizes(rng: np.random.Generator, shape: tuple[int, int], vf: float) -> np.ndarray:
-    """Large, erratic order sizes (CV² well above 0.49)."""
-    return np.ceil(rng.lognormal(np.log(25 * np.sqrt(vf)), 1.35, shape)).astype(np.int64)
+    """Large, erratic bulk/project order sizes (CV² well above 0.49)."""
+    return np.ceil(rng.lognormal(np.log(LUMPY_MEDIAN * vf), LUMPY_SIGMA, shape)).astype(np.int64)
 
 
 def _line_counts(arch: np.ndarray, units: np.ndarray, target: int, rng: np.random.Generator) -> np.ndarray:

@@ -1,0 +1,157 @@
+"""Feature assets: one row per SKU, customer and SKU x customer, plus the rolling windows
+the stability check refits on. Thin: read the marts, call `features.build`, write, describe."""
+
+import dagster as dg
+import polars as pl
+from dagster_duckdb import DuckDBResource
+
+from segmentation_assets.config import SegmentationConfig
+from segmentation_assets.defs.metadata import table_metadata
+from segmentation_assets.defs.resources import OWNER, WAREHOUSE_POOL, SegmentationSettings
+from segmentation_assets.defs.warehouse_io import read_tables, write_tables
+from segmentation_assets.features.build import (
+    FeatureInputs,
+    FeatureTable,
+    customer_features,
+    product_customer_features,
+    product_features,
+)
+from segmentation_assets.features.history import demand_for_segmentation, feature_window, rolling_windows
+from segmentation_assets.warehouse import preview_markdown
+
+ORDER_LINE_COLUMNS = ("order_id", "line_number", "order_date", "customer_id", "sku", "quantity", "line_revenue",
+                      "requested_delivery_date", "is_return", "is_cancelled")
+SHIPMENT_COLUMNS = ("shipment_id", "order_id", "line_number", "sku", "shipped_qty", "handling_cost")
+FREIGHT_COLUMNS = ("shipment_id", "freight_cost", "destination_customer_id", "mode")
+MARTS = ["fct_weekly_demand", "fct_order_lines", "dim_product", "dim_customer", "fct_shipments", "fct_freight"]
+EXTERNAL = {"stg_erp__supply": "supply", "stg_external__supplier_risk": "supplier_risk",
+            "stg_external__market_index": "market_index"}
+INPUT_DEPS = ([["marts", t] for t in MARTS] + [["staging", t] for t in EXTERNAL]
+              + [["quarantine", "demand_outliers"]])
+
+
+def _decimals_to_float(frame: pl.DataFrame | None) -> pl.DataFrame | None:
+    """Money arrives as DECIMAL from dbt; features work in Float64."""
+    if frame is None:
+        return None
+    return frame.with_columns(pl.col(pl.Decimal).cast(pl.Float64))
+
+
+def read_feature_inputs(warehouse: DuckDBResource, config: SegmentationConfig) -> FeatureInputs:
+    """The marts (and external sources) the features need, demand outliers removed when configured."""
+    marts = read_tables(warehouse, "marts", MARTS, {
+        "fct_order_lines": ORDER_LINE_COLUMNS, "fct_shipments": SHIPMENT_COLUMNS, "fct_freight": FREIGHT_COLUMNS,
+    })
+    external = read_tables(warehouse, "staging", list(EXTERNAL), where={t: "_is_latest" for t in EXTERNAL})
+    marts = {name: _decimals_to_float(frame) for name, frame in marts.items()}
+    weekly = marts["fct_weekly_demand"]
+    if config.quality.exclude_demand_outliers_from_segmentation:
+        outliers = read_tables(warehouse, "quarantine", ["demand_outliers"])["demand_outliers"]
+        if outliers is not None and outliers.height:
+            weekly = demand_for_segmentation(weekly, marts["fct_order_lines"], outliers)
+    return FeatureInputs(
+        weekly_demand=weekly, order_lines=marts["fct_order_lines"], products=marts["dim_product"],
+        customers=marts["dim_customer"], shipments=marts["fct_shipments"], freight=marts["fct_freight"],
+        **{field: _decimals_to_float(external[table]) for table, field in EXTERNAL.items()},
+    )
+
+
+def feature_metadata(table: FeatureTable, name: str) -> dict:
+    frame = table.frame
+    notes = pl.DataFrame({"feature": list(table.notes), "why null": list(table.notes.values())},
+                         schema={"feature": pl.Utf8, "why null": pl.Utf8})
+    numeric = [c for c, t in frame.schema.items() if t.is_numeric()]
+    summary = frame.select(numeric).describe() if numeric and frame.height else pl.DataFrame()
+    return table_metadata(frame, name) | {
+        "window": f"{table.window.start} .. {table.window.end}",
+        "null_features": dg.MetadataValue.md(preview_markdown(notes, 50) if notes.height else "_none: every feature had its sources_"),
+        "summary": dg.MetadataValue.md(preview_markdown(summary, 10)),
+    }
+
+
+def _spec(table: str, description: str, deps: list[list[str]]) -> dict:
+    return dict(key=["features", table], deps=deps, group_name="features", owners=[OWNER],
+                kinds={"polars", "duckdb"}, description=description, pool=WAREHOUSE_POOL)
+
+
+def _materialize(warehouse: DuckDBResource, table: FeatureTable, name: str) -> dg.MaterializeResult:
+    write_tables(warehouse, {("features", name): table.frame})
+    return dg.MaterializeResult(metadata=feature_metadata(table, f"features.{name}"))
+
+
+@dg.asset(**_spec(
+    "product_features",
+    "One row per SKU: velocity, variability (CoV, ADI, CV², Syntetos-Boylan class), ABC / XYZ / FMR, margin, "
+    "cost to serve, lifecycle, trend, seasonality, forecastability and external risk. Null where a source is "
+    "absent, and the metadata says why.",
+    INPUT_DEPS,
+))
+def product_features_asset(warehouse: DuckDBResource, settings: SegmentationSettings) -> dg.MaterializeResult:
+    config = settings.load()
+    table = product_features(read_feature_inputs(warehouse, config), config.features)
+    return _materialize(warehouse, table, "product_features")
+
+
+@dg.asset(**_spec(
+    "customer_features",
+    "One row per customer: volume, order pattern, margin, cost to serve (freight, handling, order processing), "
+    "profit after cost to serve and service requirements from the CRM.",
+    INPUT_DEPS,
+))
+def customer_features_asset(warehouse: DuckDBResource, settings: SegmentationSettings) -> dg.MaterializeResult:
+    config = settings.load()
+    table = customer_features(read_feature_inputs(warehouse, config), config.features)
+    return _materialize(warehouse, table, "customer_features")
+
+
+@dg.asset(**_spec(
+    "product_customer_features",
+    "One row per SKU x customer pair that traded: volume, regularity and how much each matters to the other.",
+    INPUT_DEPS,
+))
+def product_customer_features_asset(warehouse: DuckDBResource, settings: SegmentationSettings) -> dg.MaterializeResult:
+    config = settings.load()
+    table = product_customer_features(read_feature_inputs(warehouse, config), config.features)
+    return _materialize(warehouse, table, "product_customer_features")
+
+
+def window_features(inputs: FeatureInputs, config: SegmentationConfig, builder) -> tuple[pl.DataFrame, list[str]]:
+    """The features of each rolling window, stacked with a `window` label column, oldest first."""
+    stability = config.segmentation.stability
+    full = feature_window(inputs.weekly_demand, config.features.history_weeks)
+    frames, labels = [], []
+    for window in rolling_windows(full, stability.window_weeks, stability.step_weeks, stability.windows):
+        label = f"{window.start}..{window.end}"
+        frames.append(builder(inputs, config.features, window).frame.with_columns(pl.lit(label).alias("window")))
+        labels.append(label)
+    return pl.concat(frames, how="diagonal_relaxed").select("window", pl.exclude("window")), labels
+
+
+def _windows_asset(warehouse: DuckDBResource, config: SegmentationConfig, builder, name: str) -> dg.MaterializeResult:
+    inputs = read_feature_inputs(warehouse, config)
+    try:
+        frame, labels = window_features(inputs, config, builder)
+        note = f"{len(labels)} windows: " + ", ".join(labels)
+    except ValueError as error:  # history too short for the configured windows
+        frame, note = pl.DataFrame({"window": []}, schema={"window": pl.Utf8}), str(error)
+    write_tables(warehouse, {("features", name): frame})
+    return dg.MaterializeResult(metadata=table_metadata(frame, f"features.{name}") | {"windows": note})
+
+
+@dg.asset(**_spec(
+    "product_feature_windows",
+    "Product features recomputed on each rolling history window (fit on one, assign the next): the input of "
+    "the out-of-sample stability check.",
+    INPUT_DEPS,
+))
+def product_feature_windows(warehouse: DuckDBResource, settings: SegmentationSettings) -> dg.MaterializeResult:
+    return _windows_asset(warehouse, settings.load(), product_features, "product_feature_windows")
+
+
+@dg.asset(**_spec(
+    "customer_feature_windows",
+    "Customer features recomputed on each rolling history window, for the stability check.",
+    INPUT_DEPS,
+))
+def customer_feature_windows(warehouse: DuckDBResource, settings: SegmentationSettings) -> dg.MaterializeResult:
+    return _windows_asset(warehouse, settings.load(), customer_features, "customer_feature_windows")

@@ -1,0 +1,1 @@
+"""Segmentation engine: feature matrix, candidate clusterings, selection, constraints, names and stability."""

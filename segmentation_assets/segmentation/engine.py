@@ -1,0 +1,223 @@
+"""From one entity type's feature table to a constrained, named, validated and explained
+segmentation, ready to register as a model version.
+
+Order of the steps: transform the configured criteria; fit every candidate (K-means and Ward
+over the k range, HDBSCAN); score them (separation, subsample stability, fewer segments) or
+take the config's pin; enforce the volume-share and segment-count constraints; name the
+segments from their profiles; check stability out of sample (rolling windows) and by
+bootstrap; explain with a surrogate model. New rows (another window, a changed entity) are
+assigned to the nearest final segment centroid, so what is validated is what is served.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import polars as pl
+from sklearn.metrics import adjusted_rand_score, davies_bouldin_score, silhouette_score
+
+from segmentation_assets.config import SegmentationConfig, SegmentationSection
+from segmentation_assets.features.catalog import ID_COLUMNS, EntityType
+from segmentation_assets.segmentation.candidates import (
+    FittedSegmentation,
+    fit_candidate,
+    fit_candidates,
+    nearest_centroid,
+    segment_centroids,
+)
+from segmentation_assets.segmentation.constraints import ConstraintOutcome, enforce_constraints
+from segmentation_assets.segmentation.explanations import Explanations, explain_segments
+from segmentation_assets.segmentation.matrix import FeatureMatrix, build_feature_matrix
+from segmentation_assets.segmentation.naming import name_segments, segment_profiles
+from segmentation_assets.segmentation.selection import choose_candidate, score_candidates, subsample_stability
+from segmentation_assets.segmentation.stability import bootstrap_stability, rolling_stability
+
+VOLUME_COLUMNS = {"units": "total_units", "revenue": "total_revenue", "order_lines": "total_order_lines"}
+SILHOUETTE_SAMPLE = 5_000
+
+
+def id_column(entity_type: EntityType) -> str:
+    """The single id column an entity type is keyed by in assignments (composite ids joined by '|')."""
+    return "|".join(ID_COLUMNS[entity_type])
+
+
+def with_entity_id(features: pl.DataFrame, entity_type: EntityType) -> pl.DataFrame:
+    columns = ID_COLUMNS[entity_type]
+    if len(columns) == 1:
+        return features.with_columns(pl.col(columns[0]).cast(pl.Utf8).alias("entity_id"))
+    return features.with_columns(pl.concat_str([pl.col(c).cast(pl.Utf8) for c in columns], separator="|").alias("entity_id"))
+
+
+def volume(features: pl.DataFrame, measure: str) -> np.ndarray:
+    """Each entity's volume for the minimum-share constraint (negative and missing count as 0)."""
+    if measure == "entities":
+        return np.ones(features.height)
+    return features[VOLUME_COLUMNS[measure]].cast(pl.Float64).fill_null(0.0).clip(lower_bound=0.0).to_numpy()
+
+
+@dataclass(frozen=True)
+class FittedModel:
+    """The chosen segmentation after constraints; assigns new rows to the nearest final centroid."""
+
+    entity_type: EntityType
+    matrix: FeatureMatrix
+    chosen: FittedSegmentation
+    scores: pl.DataFrame
+    constraints: ConstraintOutcome
+    labels: np.ndarray
+    is_noise: np.ndarray
+    centroids: np.ndarray
+
+    def predict(self, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(segment, is_noise) of rows already in this model's transformed space."""
+        return nearest_centroid(values, self.centroids).astype(np.int64), np.zeros(len(values), dtype=bool)
+
+    def assign(self, features: pl.DataFrame) -> np.ndarray:
+        return self.predict(self.matrix.transform_frame(features))[0]
+
+
+def _constrained(entity_type: EntityType, features: pl.DataFrame, matrix: FeatureMatrix, chosen: FittedSegmentation,
+                 scores: pl.DataFrame, config: SegmentationSection) -> FittedModel:
+    rules = config.constraints
+    outcome = enforce_constraints(chosen.labels, matrix.values, volume(features, rules.volume_measure),
+                                  rules.min_volume_share, rules.max_segments)
+    k = int(outcome.labels.max()) + 1
+    return FittedModel(entity_type, matrix, chosen, scores, outcome, outcome.labels, chosen.is_noise,
+                       segment_centroids(outcome.labels, matrix.values, k))
+
+
+def fit_model(features: pl.DataFrame, entity_type: EntityType, config: SegmentationSection) -> FittedModel:
+    """Fit every candidate, score, choose (or honour the pin) and enforce the constraints."""
+    matrix = build_feature_matrix(features, "entity_id", config.criteria(entity_type), entity_type)
+    candidates = fit_candidates(matrix.values, config.candidates, config.seed)
+    stability = [subsample_stability(matrix.values, c, config.seed) if c.k >= 2 else 0.0 for c in candidates]
+    scores = score_candidates(matrix.values, candidates, stability, config.selection_weights,
+                              config.constraints.max_segments, config.seed)
+    chosen = candidates[choose_candidate(scores, config.pin)]
+    return _constrained(entity_type, features, matrix, chosen, scores, config)
+
+
+def refit(features: pl.DataFrame, like: FittedModel, config: SegmentationSection) -> FittedModel:
+    """The same algorithm and k as `like`, fitted on other rows (another window, a bootstrap sample)."""
+    matrix = build_feature_matrix(features, "entity_id", config.criteria(like.entity_type), like.entity_type)
+    chosen = fit_candidate(like.chosen.algorithm, matrix.values, like.chosen.k, config.seed,
+                           config.candidates.hdbscan_min_cluster_share)
+    return _constrained(like.entity_type, features, matrix, chosen, like.scores, config)
+
+
+@dataclass(frozen=True)
+class Stability:
+    windows: pl.DataFrame  # fit_window, assign_window, entities_compared, adjusted_rand
+    mean_adjusted_rand: float | None
+    migration: pl.DataFrame  # from_segment, to_segment, entities
+    bootstrap: pl.DataFrame  # segment_id, mean_jaccard, samples
+    note: str = ""
+
+    def failures(self, config: SegmentationSection) -> list[str]:
+        """Why the model is not stable enough, in words; empty when it passes."""
+        rules = config.stability
+        problems = [self.note] if self.note else []
+        if self.mean_adjusted_rand is not None and self.mean_adjusted_rand < rules.min_adjusted_rand:
+            problems.append(f"mean out-of-sample adjusted Rand index {self.mean_adjusted_rand:.2f} "
+                            f"is below {rules.min_adjusted_rand}")
+        weak = self.bootstrap.filter(pl.col("mean_jaccard") < rules.min_bootstrap_jaccard) if self.bootstrap.height else self.bootstrap
+        for row in weak.iter_rows(named=True):
+            problems.append(f"segment {row['segment_id']} bootstrap Jaccard {row['mean_jaccard']:.2f} "
+                            f"is below {rules.min_bootstrap_jaccard}")
+        return problems
+
+
+def out_of_sample(model: FittedModel, window_frames: pl.DataFrame | None, config: SegmentationSection
+                  ) -> tuple[pl.DataFrame, float | None, pl.DataFrame, str]:
+    """Rolling windows: the model refitted on each window assigns the next (see `stability`)."""
+    if window_frames is None or window_frames.height == 0 or "window" not in window_frames.columns:
+        empty_windows, _, empty_migration = rolling_stability([], "entity_id", lambda frame: (None, None))
+        return empty_windows, None, empty_migration, "no rolling windows: the history is too short for the configured windows"
+    labels = window_frames["window"].unique(maintain_order=True).to_list()
+    frames = [(label, with_entity_id(window_frames.filter(pl.col("window") == label), model.entity_type))
+              for label in labels]
+
+    def refit_window(frame: pl.DataFrame) -> tuple[FeatureMatrix, FittedModel]:
+        fitted = refit(frame, model, config)
+        return fitted.matrix, fitted
+
+    windows, mean, migration = rolling_stability(frames, "entity_id", refit_window)
+    return windows, (mean if np.isfinite(mean) else None), migration, ""
+
+
+@dataclass(frozen=True)
+class Segmentation:
+    """Everything one fit produced, for the registry and for the asset's metadata."""
+
+    entity_type: EntityType
+    features: pl.DataFrame  # the feature table with an `entity_id` column, in model row order
+    model: FittedModel
+    segment_names: dict[int, str]
+    profiles: pl.DataFrame
+    stability: Stability
+    explanations: Explanations
+    metrics: dict[str, float | int | None] = field(default_factory=dict)
+
+    @property
+    def assignments(self) -> pl.DataFrame:
+        return pl.DataFrame({
+            "entity_type": [self.entity_type] * self.features.height,
+            "entity_id": self.features["entity_id"],
+            "segment_id": self.model.labels.astype(np.int64),
+            "segment_name": [self.segment_names[int(s)] for s in self.model.labels],
+            "is_noise": self.model.is_noise.astype(bool),
+        })
+
+
+def separation(values: np.ndarray, labels: np.ndarray, seed: int) -> tuple[float | None, float | None]:
+    """Silhouette (sampled) and Davies-Bouldin of a partition; None when it has a single segment."""
+    if len(np.unique(labels)) < 2 or len(labels) < 3:
+        return None, None
+    sample = min(SILHOUETTE_SAMPLE, len(labels))
+    silhouette = float(silhouette_score(values, labels, sample_size=sample, random_state=seed))
+    return silhouette, float(davies_bouldin_score(values, labels))
+
+
+def baseline_comparison(model: FittedModel, features: pl.DataFrame, baseline: pl.DataFrame | None, seed: int) -> dict:
+    """How the model compares with the rule baseline on the same features: separation and agreement."""
+    if baseline is None or baseline.height == 0:
+        return {}
+    cells = features.select("entity_id").join(baseline.select("entity_id", "baseline_segment"), on="entity_id", how="left")
+    codes = cells["baseline_segment"].fill_null("unclassified").cast(pl.Categorical).to_physical().to_numpy()
+    silhouette, davies_bouldin = separation(model.matrix.values, codes, seed)
+    return {"baseline_segments": int(len(np.unique(codes))), "baseline_silhouette": silhouette,
+            "baseline_davies_bouldin": davies_bouldin,
+            "adjusted_rand_vs_baseline": float(adjusted_rand_score(codes, model.labels))}
+
+
+def segment_entities(features: pl.DataFrame, entity_type: EntityType, config: SegmentationConfig,
+                     window_frames: pl.DataFrame | None = None, baseline: pl.DataFrame | None = None) -> Segmentation:
+    """The whole engine for one entity type (see the module docstring for the order of steps)."""
+    section = config.segmentation
+    features = with_entity_id(features, entity_type).sort("entity_id")
+    model = fit_model(features, entity_type, section)
+    profiles = segment_profiles(features, model.labels, model.matrix.names)
+    names = name_segments(profiles, features, entity_type)
+    windows, mean_ari, migration, note = out_of_sample(model, window_frames, section)
+    bootstrap = bootstrap_stability(
+        model.matrix.values, model.labels,
+        lambda values: fit_candidate(model.chosen.algorithm, values, model.chosen.k, section.seed,
+                                     section.candidates.hdbscan_min_cluster_share),
+        section.stability.bootstrap_samples, section.seed,
+    )
+    stability = Stability(windows, mean_ari, migration, bootstrap, note)
+    explanations = explain_segments(
+        features["entity_id"].to_list(), model.matrix.raw, model.matrix.names, model.labels, names, entity_type,
+        section.seed, section.explanations.top_drivers, section.explanations.tree_depth,
+    )
+    silhouette, davies_bouldin = separation(model.matrix.values, model.labels, section.seed)
+    metrics = {
+        "entities": features.height, "segments": int(model.labels.max() + 1),
+        "segments_before_constraints": int(model.chosen.k), "silhouette": silhouette,
+        "davies_bouldin": davies_bouldin, "mean_adjusted_rand": mean_ari,
+        "min_bootstrap_jaccard": float(bootstrap["mean_jaccard"].min()) if bootstrap.height else None,
+        "noise_points": int(model.is_noise.sum()), "surrogate_accuracy": explanations.surrogate_accuracy,
+        "tree_accuracy": explanations.tree_accuracy,
+    } | baseline_comparison(model, features, baseline, section.seed)
+    return Segmentation(entity_type, features, model, names, profiles, stability, explanations, metrics)

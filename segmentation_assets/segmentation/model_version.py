@@ -1,0 +1,86 @@
+"""Turn a fitted segmentation into a registry version: id, parameters, metrics and artifacts.
+
+The id hashes the feature snapshot (and the rolling windows it was validated on), the whole
+validated config and the code version, so the same inputs give the same id and any change to
+one of them gives a new one.
+"""
+
+from __future__ import annotations
+
+import pickle
+from datetime import datetime
+
+import duckdb
+import polars as pl
+
+from segmentation_assets.config import SegmentationConfig
+from segmentation_assets.segmentation import plots
+from segmentation_assets.segmentation.engine import Segmentation
+from segmentation_assets.segmentation.registry import (
+    ModelVersion,
+    code_version,
+    data_snapshot,
+    register_version,
+    to_json,
+    version_id,
+)
+
+
+def snapshot_of(segmentation: Segmentation, window_frames: pl.DataFrame | None) -> str:
+    """One hash over the features the model was fitted on and the windows it was validated on."""
+    parts = [data_snapshot(segmentation.features)]
+    if window_frames is not None and window_frames.height:
+        parts.append(data_snapshot(window_frames))
+    return "+".join(parts)
+
+
+def build_version(segmentation: Segmentation, config: SegmentationConfig, snapshot: str,
+                  created_at: datetime | None = None) -> ModelVersion:
+    config_json = to_json(config.model_dump(mode="json"))
+    code = code_version()
+    chosen = segmentation.model.chosen
+    scores = segmentation.model.scores
+    return ModelVersion(
+        model_version=version_id(segmentation.entity_type, snapshot, config_json, code),
+        entity_type=segmentation.entity_type,
+        algorithm=chosen.algorithm,
+        k=int(segmentation.model.labels.max()) + 1,
+        params=chosen.params | {"k_before_constraints": chosen.k, "weights": dict(zip(
+            segmentation.model.matrix.names, segmentation.model.matrix.weights.tolist()))},
+        features=segmentation.model.matrix.names,
+        metrics=segmentation.metrics | {
+            "candidates": scores.to_dicts(),
+            "constraint_actions": segmentation.model.constraints.actions,
+            "segment_names": {str(k): v for k, v in segmentation.segment_names.items()},
+            "dropped_features": segmentation.model.matrix.dropped,
+        },
+        config=config_json,
+        data_snapshot=snapshot,
+        code_version=code,
+        created_at=created_at,
+    )
+
+
+def artifacts_of(segmentation: Segmentation) -> dict[str, tuple[str, bytes]]:
+    """What an auditor needs to reproduce or inspect the model beyond its rows."""
+    explanation = segmentation.explanations
+    return {
+        "model.pickle": ("application/python-pickle", pickle.dumps(segmentation.model)),
+        "decision_rules.txt": ("text/plain", explanation.tree_rules.encode()),
+        "global_importance.png": ("image/png", plots.importance_bar(explanation.global_importance)),
+        "segment_sizes.png": ("image/png", plots.segment_sizes(segmentation.model.constraints.before,
+                                                               segmentation.model.constraints.after)),
+        "stability_windows.csv": ("text/csv", segmentation.stability.windows.write_csv().encode()),
+        "migration.csv": ("text/csv", segmentation.stability.migration.write_csv().encode()),
+        "profiles.csv": ("text/csv", segmentation.profiles.write_csv().encode()),
+    }
+
+
+def register_segmentation(connection: duckdb.DuckDBPyConnection, segmentation: Segmentation,
+                          config: SegmentationConfig, window_frames: pl.DataFrame | None,
+                          created_at: datetime | None = None) -> tuple[str, bool]:
+    """Register (or re-register) the version and make it current; returns (id, is_new)."""
+    version = build_version(segmentation, config, snapshot_of(segmentation, window_frames), created_at)
+    explanations = segmentation.explanations.entities
+    is_new = register_version(connection, version, segmentation.assignments, explanations, artifacts_of(segmentation))
+    return version.model_version, is_new

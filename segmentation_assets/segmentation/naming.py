@@ -1,0 +1,152 @@
+"""Plain-word segment names from the segment profiles ("fast, stable, high margin").
+
+Method: for each feature with a vocabulary entry, the robust z of the segment median against the
+population median, in units of the population IQR (standard deviation if the IQR is 0; features
+flagged `skewed` in the catalog are compared after log1p, as the clustering sees them). The up to
+3 features with the largest |z| above `MIN_Z` give the name, using the word for their side; a side
+without a word (None) says nothing. Names are unique: colliding names take the segment's next
+descriptor, then a number (" 2"). A segment that stands out on nothing is "core" (products) or
+"typical" (customers). Deterministic: ties are broken by vocabulary order, then segment id.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import polars as pl
+
+from segmentation_assets.features.catalog import EntityType, feature
+
+MIN_Z = 0.5
+MAX_WORDS = 3
+
+Words = tuple[str | None, str | None]  # (word when low, word when high)
+
+VOCABULARY: dict[EntityType, dict[str, Words]] = {
+    "product": {
+        "weekly_units": ("slow", "fast"),
+        "demand_cov": ("stable", "erratic"),
+        "adi": (None, "intermittent"),
+        "cv2": (None, "lumpy"),
+        "trend": ("declining", "growing"),
+        "seasonality_strength": (None, "seasonal"),
+        "age_weeks": ("new", None),
+        "weeks_since_last_sale": (None, "fading"),
+        "gross_margin_pct": ("low margin", "high margin"),
+        "forecast_wape": ("forecastable", "hard to forecast"),
+        "weekly_revenue": ("low revenue", "high revenue"),
+        "weekly_order_lines": ("rarely picked", "often picked"),
+        "supplier_lead_time_days": ("short lead time", "long lead time"),
+    },
+    "customer": {
+        "total_revenue": ("small", "large"),
+        "orders_per_week": ("occasional", "frequent"),
+        "profitability_pct": ("unprofitable", "profitable"),
+        "cost_to_serve_per_order": ("cheap to serve", "costly to serve"),
+        "lines_per_order": ("few lines", "many lines"),
+        "demand_cov": ("steady", "erratic"),
+        "requested_lead_time_days": ("urgent", "relaxed"),
+        "target_fill_rate": ("standard service", "premium service"),
+        "sku_count": ("narrow range", "broad range"),
+        "gross_margin_pct": ("low margin", "high margin"),
+    },
+    "product_customer": {
+        "weekly_units": ("slow", "fast"),
+        "total_revenue": ("low revenue", "high revenue"),
+        "demand_cov": ("stable", "erratic"),
+        "adi": (None, "intermittent"),
+        "share_of_product_units": ("minor buyer", "major buyer"),
+        "share_of_customer_revenue": ("minor line", "key line"),
+        "weeks_since_last_order": (None, "lapsing"),
+    },
+}
+PLAIN_NAME: dict[EntityType, str] = {"product": "core", "customer": "typical", "product_customer": "core"}
+
+
+def segment_profiles(features: pl.DataFrame, labels: np.ndarray, names: list[str]) -> pl.DataFrame:
+    """Per segment: segment_id, entities and the median of each feature in `names` (nulls ignored)."""
+    labels = np.asarray(labels)
+    if len(labels) != features.height:
+        raise ValueError(f"{len(labels)} labels for {features.height} feature rows")
+    frame = features.select([pl.col(name).cast(pl.Float64, strict=False) for name in names]).with_columns(
+        pl.Series("segment_id", labels.astype(np.int64))
+    )
+    return (
+        frame.group_by("segment_id")
+        .agg(pl.len().cast(pl.Int64).alias("entities"), *[pl.col(name).median() for name in names])
+        .sort("segment_id")
+    )
+
+
+def _prepared(column: pl.Series, skewed: bool) -> np.ndarray:
+    values = column.cast(pl.Float64, strict=False).to_numpy().astype(np.float64)
+    values = values[np.isfinite(values)]
+    return np.log1p(np.clip(values, 0.0, None)) if skewed else values
+
+
+def _descriptors(profiles: pl.DataFrame, population: pl.DataFrame, entity_type: EntityType) -> dict[int, list[str]]:
+    """Segment id -> its words, strongest first (|z| > MIN_Z and a word on that side)."""
+    scored: dict[int, list[tuple[float, int, str]]] = {int(s): [] for s in profiles.get_column("segment_id")}
+    for rank, (name, (low, high)) in enumerate(VOCABULARY[entity_type].items()):
+        if name not in profiles.columns or name not in population.columns:
+            continue
+        skewed = feature(entity_type, name).skewed
+        pop = _prepared(population.get_column(name), skewed)
+        if pop.size == 0:
+            continue
+        centre = float(np.median(pop))
+        q1, q3 = np.percentile(pop, [25, 75])
+        spread = float(q3 - q1) or float(np.std(pop))
+        if spread <= 0:
+            continue
+        for segment, median in zip(profiles.get_column("segment_id"), profiles.get_column(name)):
+            if median is None or not np.isfinite(median):
+                continue
+            value = float(np.log1p(max(median, 0.0))) if skewed else float(median)
+            z = (value - centre) / spread
+            word = high if z > 0 else low
+            if abs(z) > MIN_Z and word:
+                scored[int(segment)].append((-abs(z), rank, word))
+    return {segment: [word for _, _, word in sorted(items)] for segment, items in scored.items()}
+
+
+def name_segments(profiles: pl.DataFrame, population: pl.DataFrame, entity_type: EntityType) -> dict[int, str]:
+    """Segment id -> a unique human-readable name (see the module docstring).
+
+    `population` is the per-entity feature frame the profiles were computed from (one row per
+    entity), since the z needs the population's IQR; a profile-shaped frame is refused.
+    """
+    if {"segment_id", "entities"} <= set(population.columns) or population.height < 2:
+        raise ValueError("population must be the per-entity feature frame (one row per entity, to measure "
+                         "the spread), not a profile of medians")
+    words = _descriptors(profiles, population, entity_type)
+    depth = {segment: min(MAX_WORDS, len(items)) for segment, items in words.items()}
+
+    def name(segment: int) -> str:
+        return ", ".join(words[segment][: depth[segment]]) or PLAIN_NAME[entity_type]
+
+    while True:  # extend colliding names with their next descriptor while any of them can
+        groups: dict[str, list[int]] = {}
+        for segment in sorted(words):
+            groups.setdefault(name(segment), []).append(segment)
+        extended = False
+        for members in groups.values():
+            if len(members) < 2:
+                continue
+            for segment in members:
+                if depth[segment] < len(words[segment]):
+                    depth[segment] += 1
+                    extended = True
+        if not extended:
+            break
+
+    names: dict[int, str] = {}
+    used: set[str] = set()
+    for segment in sorted(words):
+        base = name(segment)
+        candidate, number = base, 1
+        while candidate in used:
+            number += 1
+            candidate = f"{base} {number}"
+        names[segment] = candidate
+        used.add(candidate)
+    return names

@@ -1,0 +1,106 @@
+"""Segment constraints: minimum volume share and maximum segment count, by example and by property."""
+
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from segmentation_assets.segmentation.constraints import enforce_constraints
+
+
+def _shares(labels: np.ndarray, volume: np.ndarray) -> dict[int, float]:
+    weight = volume if volume.sum() > 0 else np.ones(len(labels))
+    return {int(s): float(weight[labels == s].sum() / weight.sum()) for s in np.unique(labels)}
+
+
+def test_small_segments_dissolve_into_the_nearest_segment_smallest_first():
+    # 1-D positions: segment 0 around 0, segment 1 around 10, segment 2 at 1 (near 0), segment 3 at 9 (near 1).
+    labels = np.array([0] * 5 + [1] * 4 + [2] * 2 + [3] * 1)
+    values = np.array([[0.0]] * 5 + [[10.0]] * 4 + [[1.0]] * 2 + [[9.0]] * 1)
+    volume = np.array([10.0] * 5 + [10.0] * 4 + [4.0] * 2 + [2.0])  # shares 50%, 40%, 8%, 2%
+    out = enforce_constraints(labels, values, volume, min_share=0.10, max_segments=8)
+
+    # segment 3 (2%) goes first into segment 1, then segment 2 (8%) into segment 0
+    assert out.actions[0].startswith("segment 3 (2.0% of volume, 1 entity) dissolved")
+    assert "1 to segment 1" in out.actions[0]
+    assert out.actions[1].startswith("segment 2 (8.0% of volume, 2 entities) dissolved")
+    assert "2 to segment 0" in out.actions[1]
+    # canonical numbering: the 7-entity segment (0 + 2) is 0, the 5-entity one (1 + 3) is 1
+    assert out.labels.tolist() == [0] * 5 + [1] * 4 + [0] * 2 + [1]
+    assert out.before.get_column("volume_share").to_list() == [0.5, 0.4, 0.08, 0.02]
+    assert out.after.to_dicts() == [
+        {"segment_id": 0, "entities": 7, "volume": 58.0, "volume_share": 0.58},
+        {"segment_id": 1, "entities": 5, "volume": 42.0, "volume_share": 0.42},
+    ]
+
+
+def test_too_many_segments_are_merged_down_to_the_maximum():
+    labels = np.repeat(np.arange(5), 4)
+    values = np.repeat(np.arange(5, dtype=float) * 10, 4)[:, None]
+    volume = np.repeat([30.0, 25.0, 20.0, 15.0, 10.0], 4)
+    out = enforce_constraints(labels, values, volume, min_share=0.0, max_segments=3)
+    assert len(np.unique(out.labels)) == 3
+    assert sum("exceed the maximum of 3" in action for action in out.actions) == 2
+    # segment 4 (10%, at 40) joins segment 3 (at 30), which then holds 25%; so segment 2 (20%, at 20)
+    # is the smallest next and joins segment 1 (at 10; segment 3's centroid is now at 35)
+    assert set(out.kept) == {0, 1, 3}
+    assert "4 to segment 3" in out.actions[0] and "4 to segment 1" in out.actions[1]
+
+
+def test_zero_total_volume_uses_entity_counts_and_says_so():
+    labels = np.array([0] * 19 + [1])
+    values = np.array([[0.0]] * 19 + [[5.0]])
+    out = enforce_constraints(labels, values, np.zeros(20), min_share=0.1, max_segments=5)
+    assert "shares of entities" in out.actions[0]
+    assert "5.0% of entities" in out.actions[1]
+    assert out.labels.tolist() == [0] * 20
+    assert out.after.get_column("volume_share").to_list() == [1.0]
+
+
+def test_a_valid_segmentation_is_left_alone():
+    labels = np.array([0, 0, 1, 1])
+    out = enforce_constraints(labels, np.array([[0.0], [0.1], [5.0], [5.1]]), np.ones(4), 0.2, 2)
+    assert out.actions == []
+    assert out.labels.tolist() == [0, 0, 1, 1]
+
+
+volumes = st.one_of(
+    st.lists(st.just(0.0), min_size=40, max_size=40),
+    st.lists(st.floats(0, 1000, allow_nan=False), min_size=40, max_size=40),
+    st.integers(0, 39).map(lambda i: [1e9 if j == i else 1.0 for j in range(40)]),  # one dominant entity
+)
+
+
+@settings(max_examples=50, deadline=None)
+@given(
+    n=st.integers(1, 40),
+    raw_labels=st.lists(st.integers(0, 12), min_size=40, max_size=40),
+    raw_values=st.lists(st.floats(-100, 100, allow_nan=False), min_size=80, max_size=80),
+    raw_volume=volumes,
+    min_share=st.floats(0.0, 0.49),
+    max_segments=st.integers(1, 6),
+)
+def test_constraints_always_hold(n, raw_labels, raw_values, raw_volume, min_share, max_segments):
+    labels = np.array(raw_labels[:n])
+    values = np.array(raw_values[: 2 * n]).reshape(n, 2)
+    volume = np.array(raw_volume[:n])
+    out = enforce_constraints(labels, values, volume, min_share, max_segments)
+    result = out.labels
+
+    assert result.shape == (n,) and (result >= 0).all()  # every entity keeps a label
+    m = len(np.unique(result))
+    assert sorted(np.unique(result).tolist()) == list(range(m))  # labels are 0..m-1
+    assert m <= max_segments
+    assert all(share >= min_share - 1e-12 for share in _shares(result, volume).values())
+
+    # segments that were not dissolved stay together, one per output segment
+    assert sorted(out.kept.values()) == list(range(m))
+    for before, after in out.kept.items():
+        assert (result[labels == before] == after).all()
+    # independently of `kept`: every output segment contains at least one whole input segment
+    for segment in range(m):
+        assert any((result[labels == s] == segment).all() for s in np.unique(labels))
+    assert out.after.get_column("entities").sum() == n
+    again = enforce_constraints(labels, values, volume, min_share, max_segments)
+    assert (again.labels == result).all() and again.actions == out.actions

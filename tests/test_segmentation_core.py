@@ -1,0 +1,296 @@
+"""Segmentation engine: feature matrix, candidates, selection, naming and stability on constructed data."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import polars as pl
+import pytest
+from sklearn.metrics import adjusted_rand_score
+
+from segmentation_assets.config import CandidatesConfig, PinConfig, SelectionWeights
+from segmentation_assets.segmentation import candidates as candidates_module
+from segmentation_assets.segmentation.candidates import fit_candidate, fit_candidates, relabel
+from segmentation_assets.segmentation.matrix import build_feature_matrix
+from segmentation_assets.segmentation.naming import name_segments, segment_profiles
+from segmentation_assets.segmentation.selection import choose_candidate, score_candidates, subsample_stability
+from segmentation_assets.segmentation.stability import bootstrap_stability, rolling_stability
+
+CENTRES = np.array([[0.0, 0.0], [20.0, 0.0], [0.0, 20.0]])
+SIZES = (40, 30, 20)  # distinct sizes: canonical ids are 0, 1, 2 in this order
+
+
+def blobs(seed: int = 0, spread: float = 0.5) -> tuple[np.ndarray, np.ndarray]:
+    """Three well-separated blobs; the truth is numbered canonically (largest blob = 0)."""
+    rng = np.random.default_rng(seed)
+    truth = np.repeat(np.arange(3), SIZES)
+    return CENTRES[truth] + rng.normal(0, spread, (len(truth), 2)), truth
+
+
+# --- feature matrix -------------------------------------------------------------------------------
+
+
+def test_matrix_logs_skewed_features_scales_robustly_and_drops_unusable_ones():
+    frame = pl.DataFrame({
+        "sku": ["a", "b", "c", "d", "e"],
+        "weekly_units": np.expm1([0.0, 1.0, 2.0, 3.0, 4.0]),  # skewed: log1p gives 0..4
+        "demand_cov": [1.0, None, 3.0, 5.0, 7.0],
+        "adi": pl.Series([None] * 5, dtype=pl.Float64),
+        "forecast_wape": [0.3] * 5,
+    })
+    criteria = {"weekly_units": 1.0, "demand_cov": 2.0, "adi": 1.0, "forecast_wape": 1.0}
+    m = build_feature_matrix(frame, "sku", criteria, "product")
+    assert m.ids == ["a", "b", "c", "d", "e"]
+    assert m.names == ["weekly_units", "demand_cov"]
+    assert "null" in m.dropped["adi"] and "constant" in m.dropped["forecast_wape"]
+    assert m.imputed == {"demand_cov": 1}
+    assert m.raw[:, 1].tolist() == [1.0, 4.0, 3.0, 5.0, 7.0]  # the null took the median of 1, 3, 5, 7
+    # log1p -> 0..4: median 2, IQR 3 - 1 = 2, weight 1
+    np.testing.assert_allclose(m.values[:, 0], [-1.0, -0.5, 0.0, 0.5, 1.0])
+    # demand_cov 1,4,3,5,7: median 4, IQR 5 - 3 = 2, weight 2 -> x - 4
+    np.testing.assert_allclose(m.values[:, 1], [-3.0, 0.0, -1.0, 1.0, 3.0])
+
+    other = pl.DataFrame({"sku": ["x", "y"], "weekly_units": [np.expm1(2.0), None], "demand_cov": [None, 6.0]})
+    # nulls take THIS matrix's medians (raw weekly_units median e^2 - 1 -> scaled 0; demand_cov 4 -> 0)
+    np.testing.assert_allclose(m.transform_frame(other), [[0.0, 0.0], [0.0, 2.0]], atol=1e-12)
+
+
+def test_matrix_falls_back_to_std_when_iqr_is_zero():
+    frame = pl.DataFrame({"sku": list("abcde"), "demand_cov": [0.0, 0.0, 0.0, 0.0, 10.0]})
+    m = build_feature_matrix(frame, "sku", {"demand_cov": 1.0}, "product")
+    np.testing.assert_allclose(m.values[:, 0], [0, 0, 0, 0, 10.0 / 4.0])  # std of the column is 4
+
+
+def test_matrix_refuses_what_cannot_be_segmented():
+    with pytest.raises(ValueError, match="at least 2"):
+        build_feature_matrix(pl.DataFrame({"sku": ["a"], "demand_cov": [1.0]}), "sku", {"demand_cov": 1.0}, "product")
+    with pytest.raises(ValueError, match="no usable product feature.*adi"):
+        build_feature_matrix(pl.DataFrame({"sku": ["a", "b"], "adi": [None, None]}), "sku", {"adi": 1.0}, "product")
+
+
+# --- candidates -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("algorithm", ["kmeans", "ward"])
+def test_kmeans_and_ward_recover_separated_blobs_with_canonical_ids(algorithm):
+    values, truth = blobs()
+    fitted = fit_candidate(algorithm, values, 3, seed=7, min_cluster_share=0.05)
+    assert adjusted_rand_score(truth, fitted.labels) == 1.0
+    assert fitted.labels.tolist() == truth.tolist()  # largest blob 0, then 1, then 2
+    np.testing.assert_allclose(fitted.centroids, CENTRES, atol=0.5)
+    new = np.array([[0.2, -0.1], [19.5, 0.3], [0.1, 21.0]])
+    labels, noise = fitted.predict(new)
+    assert labels.tolist() == [0, 1, 2] and not noise.any()
+
+
+def test_ward_on_many_rows_fits_a_subsample_and_assigns_the_rest(monkeypatch):
+    monkeypatch.setattr(candidates_module, "WARD_MAX_ROWS", 50)
+    monkeypatch.setattr(candidates_module, "WARD_SAMPLE_ROWS", 45)
+    values, truth = blobs()
+    fitted = fit_candidate("ward", values, 3, seed=1, min_cluster_share=0.05)
+    assert fitted.params["subsample_rows"] == 45
+    assert fitted.labels.tolist() == truth.tolist()
+
+
+def test_same_seed_gives_identical_labels_and_relabel_is_canonical():
+    values, _ = blobs(spread=4.0)  # overlapping: the algorithm has choices to make
+    a = fit_candidate("kmeans", values, 5, seed=3, min_cluster_share=0.05)
+    b = fit_candidate("kmeans", values, 5, seed=3, min_cluster_share=0.05)
+    assert a.labels.tolist() == b.labels.tolist()
+    # sizes 3, 2, 1 -> ids 0, 1, 2 whatever the input numbering; noise stays -1
+    points = np.array([[0.0], [0.0], [0.0], [1.0], [1.0], [2.0], [9.0]])
+    assert relabel(np.array([5, 5, 5, 2, 2, 9, -1]), points).tolist() == [0, 0, 0, 1, 1, 2, -1]
+    # equal sizes: the lower centroid comes first
+    assert relabel(np.array([1, 1, 0, 0]), np.array([[5.0], [5.0], [1.0], [1.0]])).tolist() == [1, 1, 0, 0]
+    permuted = np.array([4, 2, 0, 1, 3])[a.labels]
+    assert relabel(permuted, values).tolist() == a.labels.tolist()
+
+
+def test_hdbscan_flags_noise_and_assigns_it_to_the_nearest_segment():
+    values, truth = blobs()
+    outliers = np.array([[60.0, 5.0], [-5.0, 60.0]])  # nearest blobs: (20, 0) -> 1 and (0, 20) -> 2
+    fitted = fit_candidate("hdbscan", np.vstack([values, outliers]), None, seed=0, min_cluster_share=0.1)
+    assert fitted.k == 3
+    assert fitted.is_noise[-2:].all() and fitted.is_noise.sum() <= 4
+    assert fitted.labels[-2:].tolist() == [1, 2]
+    assert adjusted_rand_score(truth, fitted.labels[:-2]) == 1.0
+    labels, noise = fitted.predict(np.array([[0.1, 0.1], [60.0, 4.0]]))
+    assert labels.tolist() == [0, 1] and noise.tolist() == [False, True]
+
+
+def test_hdbscan_with_one_cluster_is_a_flagged_k1_candidate():
+    one = np.random.default_rng(0).normal(0, 1, (60, 2))
+    fitted = fit_candidate("hdbscan", one, None, seed=0, min_cluster_share=0.1)
+    assert fitted.k == 1 and set(fitted.labels.tolist()) == {0}
+    scores = score_candidates(one, [fitted], [0.0], SelectionWeights(), 8, 0)
+    assert scores.row(0, named=True)["eligible"] is False
+
+
+# --- selection ------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def fitted_blobs():
+    values, truth = blobs()
+    config = CandidatesConfig(k_range=(2, 5), algorithms=("kmeans", "ward", "hdbscan"), hdbscan_min_cluster_share=0.1)
+    fitted = fit_candidates(values, config, seed=11)
+    stability = [subsample_stability(values, c, seed=11) for c in fitted]
+    return values, truth, fitted, stability
+
+
+def test_selection_chooses_the_true_number_of_segments(fitted_blobs):
+    values, truth, fitted, stability = fitted_blobs
+    assert [(c.algorithm, c.k) for c in fitted][:8] == [("kmeans", k) for k in (2, 3, 4, 5)] + [
+        ("ward", k) for k in (2, 3, 4, 5)]
+    assert fitted[-1].algorithm == "hdbscan"
+    scores = score_candidates(values, fitted, stability, SelectionWeights(), max_segments=8, seed=11)
+    assert scores.columns == ["algorithm", "k", "silhouette", "davies_bouldin", "stability", "interpretability",
+                              "score", "eligible", "reason"]
+    chosen = choose_candidate(scores, PinConfig())
+    assert fitted[chosen].k == 3
+    assert adjusted_rand_score(truth, fitted[chosen].labels) == 1.0
+    # the true partition is stable under subsampling
+    assert stability[1] == pytest.approx(1.0)
+
+
+def test_score_is_the_documented_weighted_mean(fitted_blobs):
+    values, _, fitted, stability = fitted_blobs
+    silhouette_only = SelectionWeights(silhouette=1, davies_bouldin=0, stability=0, interpretability=0)
+    only_silhouette = score_candidates(values, fitted[1:2], stability[1:2], silhouette_only,
+                                       max_segments=8, seed=11).row(0, named=True)
+    assert only_silhouette["score"] == pytest.approx((only_silhouette["silhouette"] + 1) / 2)
+    only_shape = score_candidates(values, fitted[1:2], [0.3],
+                                  SelectionWeights(silhouette=0, davies_bouldin=1, stability=0, interpretability=1),
+                                  max_segments=8, seed=11).row(0, named=True)
+    # k = 3, max 8: interpretability 1 - 1/7; Davies-Bouldin component 1 / (1 + DB)
+    assert only_shape["interpretability"] == pytest.approx(6 / 7)
+    assert only_shape["score"] == pytest.approx((1 / (1 + only_shape["davies_bouldin"]) + 6 / 7) / 2)
+    assert only_shape["stability"] == pytest.approx(0.3)
+
+
+def test_too_many_segments_are_ineligible(fitted_blobs):
+    values, _, fitted, stability = fitted_blobs
+    six = fit_candidate("kmeans", values, 6, seed=11, min_cluster_share=0.1)
+    # max_segments 1 + 4 allows k <= 5: the constraint step can merge a few segments, not many
+    scores = score_candidates(values, [fitted[3], six], [stability[3], 1.0], SelectionWeights(), max_segments=1,
+                              seed=11)
+    assert fitted[3].k == 5 and scores.get_column("eligible").to_list() == [True, False]
+    assert "max_segments" in scores.row(1, named=True)["reason"]
+
+
+def test_pins_are_honoured(fitted_blobs):
+    values, _, fitted, stability = fitted_blobs
+    scores = score_candidates(values, fitted, stability, SelectionWeights(), max_segments=8, seed=11)
+    exact = choose_candidate(scores, PinConfig(algorithm="ward", k=5))
+    assert (fitted[exact].algorithm, fitted[exact].k) == ("ward", 5)
+    by_algorithm = choose_candidate(scores, PinConfig(algorithm="ward"))
+    assert fitted[by_algorithm].algorithm == "ward" and fitted[by_algorithm].k == 3
+    by_k = choose_candidate(scores, PinConfig(k=4))
+    assert fitted[by_k].k == 4
+    with pytest.raises(ValueError, match="k=7"):
+        choose_candidate(scores, PinConfig(algorithm="kmeans", k=7))
+
+
+def test_ties_prefer_fewer_segments_then_kmeans_ward_hdbscan():
+    def frame(rows):
+        return pl.DataFrame(rows, schema=["algorithm", "k", "score", "eligible", "reason"], orient="row")
+
+    scores = frame([("hdbscan", 3, 0.8, True, ""), ("ward", 3, 0.8, True, ""), ("kmeans", 4, 0.8, True, ""),
+                    ("kmeans", 2, 0.9, False, "x")])
+    assert choose_candidate(scores, PinConfig()) == 1
+    scores = frame([("ward", 3, 0.8, True, ""), ("kmeans", 3, 0.8, True, "")])
+    assert choose_candidate(scores, PinConfig()) == 1
+
+
+# --- naming ---------------------------------------------------------------------------------------
+
+
+def test_names_describe_what_stands_out_and_are_unique():
+    core = 40
+    frame = pl.DataFrame({
+        "weekly_units": np.concatenate([[500.0] * 10, [0.2] * 10, np.linspace(5, 20, core)]),
+        "demand_cov": np.concatenate([[0.1] * 10, [2.5] * 10, np.linspace(0.5, 0.9, core)]),
+        "adi": np.concatenate([[1.0] * 10, [6.0] * 10, np.linspace(1.0, 1.6, core)]),
+    })
+    labels = np.repeat([0, 1, 2], [10, 10, core])
+    profiles = segment_profiles(frame, labels, ["weekly_units", "demand_cov", "adi"])
+    assert profiles.get_column("entities").to_list() == [10, 10, core]
+    assert profiles.row(0, named=True)["weekly_units"] == 500.0
+    names = name_segments(profiles, frame, "product")
+    # strongest first: units z ~ +4 (log scale), CoV z ~ -2; adi 1.0 is low but "low adi" has no word
+    assert names[0] == "fast, stable"
+    # adi z ~ +11, CoV z ~ +6, units z ~ -2.7
+    assert names[1] == "intermittent, erratic, slow"
+    assert names[2] == "core"
+    assert len(set(names.values())) == 3
+
+
+def test_colliding_names_take_the_next_descriptor_then_a_number():
+    population = pl.DataFrame({c: [-1.0, -0.5, 0.0, 0.5, 1.0] for c in
+                               ["adi", "cv2", "trend", "seasonality_strength", "demand_cov"]})  # median 0, IQR 1
+    profiles = pl.DataFrame({
+        "segment_id": [0, 1, 2, 3],
+        "adi": [5.0, 5.0, 0.0, 0.0],
+        "cv2": [4.0, 4.0, 0.0, 0.0],
+        "trend": [3.0, 3.0, -2.0, -2.0],
+        "seasonality_strength": [2.0, 0.0, 0.0, 0.0],
+        "demand_cov": [0.0, 1.5, 0.0, 0.0],
+    })
+    names = name_segments(profiles, population, "product")
+    assert names[0] == "intermittent, lumpy, growing, seasonal"
+    assert names[1] == "intermittent, lumpy, growing, erratic"
+    assert names[2] == "declining" and names[3] == "declining 2"
+    customers = name_segments(pl.DataFrame({"segment_id": [0], "total_revenue": [10.0]}),
+                              pl.DataFrame({"total_revenue": [1.0, 10.0, 100.0]}), "customer")
+    assert customers == {0: "typical"}
+    with pytest.raises(ValueError, match="per-entity"):  # a one-row profile has no spread to measure z with
+        name_segments(profiles, profiles.head(1).with_columns(entities=pl.lit(5)), "product")
+
+
+# --- stability ------------------------------------------------------------------------------------
+
+
+# Both coordinates split the entities near the middle, so each feature's IQR spans the blob gap
+# (with CENTRES, 70 of 90 entities sit at y = 0: y's IQR would be the within-blob noise and
+# robust scaling would blow that noise up past the blob separation).
+WINDOW_CENTRES = np.array([[0.0, 0.0], [20.0, 20.0], [0.0, 20.0]])
+
+
+def _window(seed: int, shuffled: bool) -> pl.DataFrame:
+    rng = np.random.default_rng(seed)
+    truth = np.repeat(np.arange(3), SIZES)
+    if shuffled:  # no lasting structure: every entity lands anywhere in the square each window
+        points = rng.uniform(-5, 25, (len(truth), 2))
+    else:
+        points = WINDOW_CENTRES[truth] + rng.normal(0, 0.5, (len(truth), 2))
+    return pl.DataFrame({"sku": [f"p{i}" for i in range(len(truth))], "demand_cov": points[:, 0], "adi": points[:, 1]})
+
+
+def _refit(frame: pl.DataFrame):
+    matrix = build_feature_matrix(frame, "sku", {"demand_cov": 1.0, "adi": 1.0}, "product")
+    return matrix, fit_candidate("kmeans", matrix.values, 3, seed=0, min_cluster_share=0.05)
+
+
+def test_rolling_stability_is_high_on_lasting_blobs_and_low_on_shuffled_data():
+    stable = [(f"w{i}", _window(i, shuffled=False)) for i in range(3)]
+    windows, mean, migration = rolling_stability(stable, "sku", _refit)
+    assert windows.get_column("assign_window").to_list() == ["w1", "w2"]
+    assert windows.get_column("entities_compared").to_list() == [90, 90]
+    assert mean == pytest.approx(1.0)
+    assert (migration.get_column("from_segment") == migration.get_column("to_segment")).all()
+    assert migration.get_column("entities").sum() == 180
+
+    shuffled = [(f"w{i}", _window(i, shuffled=True)) for i in range(3)]
+    _, shuffled_mean, moves = rolling_stability(shuffled, "sku", _refit)
+    assert shuffled_mean < 0.9  # ~0.73 here: two k-means fits on structureless data disagree
+    stayed = moves.filter(pl.col("from_segment") == pl.col("to_segment")).get_column("entities").sum()
+    assert stayed / moves.get_column("entities").sum() < 0.6  # ~1/3 by chance when nothing lasts
+
+
+def test_bootstrap_stability_is_about_one_on_clear_blobs():
+    values, truth = blobs()
+    result = bootstrap_stability(values, truth, lambda v: fit_candidate("kmeans", v, 3, 0, 0.05), samples=5, seed=1)
+    assert result.get_column("segment_id").to_list() == [0, 1, 2]
+    assert result.get_column("samples").to_list() == [5, 5, 5]
+    assert all(math.isclose(j, 1.0) for j in result.get_column("mean_jaccard").to_list())
