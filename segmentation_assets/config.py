@@ -59,7 +59,6 @@ class FeaturesConfig(_Strict):
     fmr_thresholds: tuple[float, float] = (0.80, 0.95)
     sbc_adi_cutoff: float = Field(1.32, gt=1)
     sbc_cv2_cutoff: float = Field(0.49, gt=0)
-    trend_weeks: int = Field(26, ge=4)
     order_processing_cost_per_order: float = Field(12.0, ge=0)
     profitability_thresholds: tuple[float, float] = (0.80, 0.95)
     forecast: ForecastConfig = ForecastConfig()
@@ -100,10 +99,10 @@ class PinConfig(_Strict):
 
 
 class SelectionWeights(_Strict):
-    silhouette: float = Field(0.35, ge=0)
-    davies_bouldin: float = Field(0.15, ge=0)
-    stability: float = Field(0.35, ge=0)
-    interpretability: float = Field(0.15, ge=0)
+    silhouette: float = Field(0.4, ge=0)
+    davies_bouldin: float = Field(0.2, ge=0)
+    stability: float = Field(0.3, ge=0)
+    interpretability: float = Field(0.1, ge=0)
 
 
 class ConstraintsConfig(_Strict):

@@ -51,8 +51,8 @@ def window(first: int, last: int) -> DemandWindow:
     return DemandWindow(week(first), week(last))
 
 
-def stats_of(frame: pl.DataFrame, win: DemandWindow, trend_weeks: int = 26, ids=("sku",)) -> dict:
-    rows = demand_statistics(frame, win, list(ids), trend_weeks=trend_weeks)
+def stats_of(frame: pl.DataFrame, win: DemandWindow, ids=("sku",)) -> dict:
+    rows = demand_statistics(frame, win, list(ids))
     return {tuple(r[c] for c in ids): r for r in rows.iter_rows(named=True)}
 
 
@@ -201,17 +201,18 @@ def test_a_single_sale_has_no_spread() -> None:
     assert (s["weeks_observed"], s["adi"], s["demand_cov"], s["cv2"]) == (1, 1.0, None, None)
 
 
-def test_trend_is_the_log_ratio_of_recent_to_earlier_weekly_units() -> None:
-    s = stats_of(series("A", [1, 1, 1, 1, 3, 3, 3, 3]), window(0, 7), trend_weeks=4)[("A",)]
-    assert s["trend"] == pytest.approx(math.log((3 + 1) / (1 + 1)))
-    flat = stats_of(series("A", [5] * 8), window(0, 7), trend_weeks=4)[("A",)]
-    assert flat["trend"] == 0.0
-    # weeks before the first sale count as no demand: a launch trends up
-    launch = stats_of(series("A", [2, 2], start=6), window(0, 7), trend_weeks=4)[("A",)]
-    assert launch["trend"] == pytest.approx(math.log((1 + 1) / (0 + 1)))
-    # a window shorter than two trend periods compares its two halves
-    short = stats_of(series("A", [1, 1, 3, 3]), window(0, 3), trend_weeks=26)[("A",)]
-    assert short["trend"] == pytest.approx(math.log(4 / 2))
+def test_trend_is_the_yearly_slope_of_log_weekly_units() -> None:
+    # ln(1 + units) rises by exactly ln(2) a week: 0, 1, 3, 7, 15 units
+    doubling = stats_of(series("A", [1, 3, 7, 15, 31]), window(0, 4))[("A",)]
+    assert doubling["trend"] == pytest.approx(min(5.0, math.log(2) * 52.18))
+    slow = stats_of(series("A", [np.e ** (0.01 * t) - 1 + 1e-12 for t in range(1, 9)]), window(0, 7))[("A",)]
+    assert slow["trend"] == pytest.approx(0.01 * 52.18, rel=1e-6)
+    flat = stats_of(series("A", [5] * 8), window(0, 7))[("A",)]
+    assert flat["trend"] == pytest.approx(0.0)
+    # zero weeks count: selling in week 0 and never again trends down
+    stopped = stats_of(series("A", [9, 0, 0, 0, 0, 0]), window(0, 5))[("A",)]
+    assert stopped["trend"] < -1
+    assert stats_of(series("A", [1, 1, 3]), window(0, 2))[("A",)]["trend"] is None  # under 4 weeks
 
 
 def test_statistics_work_per_customer_and_product_pair() -> None:
@@ -225,7 +226,7 @@ def test_statistics_work_per_customer_and_product_pair() -> None:
 
 
 def test_empty_weekly_demand_gives_no_rows() -> None:
-    assert demand_statistics(series("A", []), window(0, 3), ["sku"], trend_weeks=4).height == 0
+    assert demand_statistics(series("A", []), window(0, 3), ["sku"]).height == 0
 
 
 def _seasonality(units: np.ndarray) -> float | None:
@@ -245,6 +246,11 @@ def test_seasonality_is_high_for_an_annual_cycle_and_near_zero_otherwise() -> No
     assert _seasonality(np.rint(20 * np.exp(t / 60) * noise)) < 0.2  # growth is not a season
     phase_out = np.rint(40 * np.clip(1 - (t - 40) / 50, 0, 1) * noise)  # declines to nothing
     assert _seasonality(phase_out) < 0.2
+    # a 78-week window: steady, a decline, then 30+ weeks of zeros (a trend line through the
+    # whole window would make both year-apart stretches look alike)
+    stopped = np.rint(40 * np.clip(1 - (t[:78] - 10) / 35, 0, 1) ** 1.3 * noise[:78])
+    assert _seasonality(stopped) < 0.2
+    assert _seasonality(cycle[:78]) > 0.5
     assert _seasonality(cycle[:69]) is None  # too short to see a year repeat
 
 

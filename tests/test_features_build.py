@@ -84,7 +84,7 @@ def inputs() -> FeatureInputs:
     )
 
 
-CONFIG = FeaturesConfig(trend_weeks=8)
+CONFIG = FeaturesConfig()
 
 
 def _check_shape(table, entity_type) -> None:
@@ -112,7 +112,7 @@ def test_product_table_has_the_catalog_columns_and_leaves_out_unsold_products(in
     assert rows["FAST"]["gross_margin_pct"] == pytest.approx(40.0)
     assert rows["NEW"]["gross_margin"] is None and "NEW" not in table.notes["gross_margin"]
     assert rows["NEW"]["age_weeks"] == 7 and rows["NEW"]["weeks_observed"] == 6
-    assert rows["NEW"]["trend"] > 1  # weeks before a launch count as no demand
+    assert rows["NEW"]["trend"] == pytest.approx(0.0, abs=1e-9)  # flat since launch: newness is age
     assert rows["NEW"]["seasonality_strength"] is None
     assert rows["FAST"]["seasonality_strength"] is not None
     assert rows["SPARSE"]["weeks_since_last_sale"] == 3  # last sale week 76 of 0..79
@@ -126,7 +126,8 @@ def test_product_table_has_the_catalog_columns_and_leaves_out_unsold_products(in
 
 def test_a_given_window_only_sees_its_weeks(inputs) -> None:
     last = DemandWindow(week(WEEKS - 10), week(WEEKS - 1))
-    rows = {r["sku"]: r for r in product_features(inputs, CONFIG, last, with_forecast=False).frame.iter_rows(named=True)}
+    table = product_features(inputs, CONFIG, last, with_forecast=False)
+    rows = {r["sku"]: r for r in table.frame.iter_rows(named=True)}
     fast_units = sum(20 + (i % 3) for i in range(WEEKS - 10, WEEKS))
     assert rows["FAST"]["total_units"] == fast_units
     assert rows["FAST"]["weeks_observed"] == 10
@@ -210,5 +211,6 @@ def test_forecastability_on_hand_made_series() -> None:
     assert rows["SHORT"] == {"sku": "SHORT", "forecast_weekly_units": None, "forecast_wape": None,
                              "forecast_model": None}
     assert note.startswith("1 SKUs have fewer than 16 weeks")
+    assert note.endswith("1 SKUs sold nothing in the backtest weeks (forecast_wape only)")
     again, _ = forecastability(completed.reverse(), config)
     assert again.equals(frame)

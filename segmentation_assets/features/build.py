@@ -148,13 +148,15 @@ def product_features(
     inputs = _in_key_order(inputs)
     notes: dict[str, str] = {}
     weekly = conform_weekly(inputs.weekly_demand)
-    stats = demand_statistics(weekly, window, ["sku"], trend_weeks=config.trend_weeks)
+    stats = demand_statistics(weekly, window, ["sku"])
     completed = complete_weeks(weekly.select("sku", "week_start", "units"), window, ["sku"])
     seasonality = seasonality_strength(completed, ["sku"], season_length=config.forecast.season_length)
     short = seasonality["seasonality_strength"].null_count()
     if short:
         needed = max(MIN_SEASONALITY_WEEKS, config.forecast.season_length + 3)
-        notes["seasonality_strength"] = f"{short} SKUs have fewer than {needed} weeks since their first sale in the window"
+        notes["seasonality_strength"] = (
+            f"{short} SKUs have fewer than {needed} weeks since their first sale in the window"
+        )
     products = inputs.products.with_columns(pl.col("sku").cast(pl.String))
     lifecycle = products.select(
         "sku",
@@ -203,7 +205,9 @@ def product_features(
     return FeatureTable(conform(frame, "product"), notes, window)
 
 
-def _forecasts(completed: pl.DataFrame, config: FeaturesConfig, with_forecast: bool, notes: dict[str, str]) -> pl.DataFrame:
+def _forecasts(
+    completed: pl.DataFrame, config: FeaturesConfig, with_forecast: bool, notes: dict[str, str]
+) -> pl.DataFrame:
     if not with_forecast:
         for name in ("forecast_weekly_units", "forecast_wape", "forecast_model"):
             notes[name] = "forecast not run for this table (with_forecast=False)"
@@ -233,7 +237,7 @@ def customer_features(
     notes: dict[str, str] = {}
     ids = ["customer_id"]
     weekly = weekly_from_order_lines(inputs.order_lines, ids, window)
-    stats = demand_statistics(weekly, window, ids, trend_weeks=config.trend_weeks, cov_of="revenue")
+    stats = demand_statistics(weekly, window, ids, cov_of="revenue")
     baskets = _sales_lines(inputs.order_lines, window, "customer_id").group_by("customer_id").agg(
         pl.col("order_id").n_unique().alias("orders"),
         pl.len().alias("_sales_lines"),
@@ -268,7 +272,8 @@ def customer_features(
     frame = frame.join(requested_lead_time(inputs.order_lines, window), on=ids, how="left").join(
         terms, on=ids, how="left"
     )
-    _put(notes, "_excluded", _excluded_note(inputs.customers, "customer_id", frame, "customers of dim_customer", window))
+    _put(notes, "_excluded",
+         _excluded_note(inputs.customers, "customer_id", frame, "customers of dim_customer", window))
     return FeatureTable(conform(frame, "customer"), notes, window)
 
 
@@ -280,15 +285,16 @@ def product_customer_features(
     inputs = _in_key_order(inputs)
     ids = ["sku", "customer_id"]
     weekly = weekly_from_order_lines(inputs.order_lines, ids, window)
-    stats = demand_statistics(weekly, window, ids, trend_weeks=config.trend_weeks)
+    stats = demand_statistics(weekly, window, ids)
     orders = _sales_lines(inputs.order_lines, window, *ids).group_by(ids).agg(
         pl.col("order_id").n_unique().alias("orders")
     )
     product_units = pl.col("total_units").sum().over("sku")
     customer_revenue = pl.col("total_revenue").sum().over("customer_id")
+    units, revenue = pl.col("total_units"), pl.col("total_revenue")
     frame = stats.join(orders, on=ids, how="left", maintain_order="left").with_columns(
-        pl.when(product_units > 0).then(pl.col("total_units") / product_units).alias("share_of_product_units"),
-        pl.when(customer_revenue > 0).then(pl.col("total_revenue") / customer_revenue).alias("share_of_customer_revenue"),
+        pl.when(product_units > 0).then(units / product_units).alias("share_of_product_units"),
+        pl.when(customer_revenue > 0).then(revenue / customer_revenue).alias("share_of_customer_revenue"),
         pl.col("weeks_since_last_sale").alias("weeks_since_last_order"),
     )
     return FeatureTable(conform(frame, "product_customer"), {}, window)

@@ -17,7 +17,7 @@ EntityType = Literal["product", "customer", "product_customer"]
 class Feature:
     name: str
     label: str  # how a planner says it: "weekly units", "demand CoV"
-    skewed: bool = False  # a non-negative volume with a long right tail: log before scaling
+    skewed: bool = False  # non-negative with a long right tail (volumes, intervals, ages, CoV): log before scaling
     numeric: bool = True
     decimals: int = 2
 
@@ -38,9 +38,9 @@ PRODUCT_FEATURES: tuple[Feature, ...] = (
     _f("weekly_units", "weekly units", skewed=True),
     _f("weekly_order_lines", "weekly order lines", skewed=True),
     _f("weekly_revenue", "weekly revenue", skewed=True, decimals=0),
-    _f("demand_cov", "demand CoV"),
-    _f("adi", "average demand interval (weeks)"),
-    _f("cv2", "order-size CV²"),
+    _f("demand_cov", "demand CoV", skewed=True),
+    _f("adi", "average demand interval (weeks)", skewed=True),
+    _f("cv2", "order-size CV²", skewed=True),
     _class("sbc_class", "demand pattern"),
     _class("abc_class", "ABC class"),
     _class("xyz_class", "XYZ class"),
@@ -49,12 +49,12 @@ PRODUCT_FEATURES: tuple[Feature, ...] = (
     _f("gross_margin_pct", "gross margin %"),
     _f("trend", "trend (log ratio recent vs earlier)"),
     _f("seasonality_strength", "seasonality strength"),
-    _f("age_weeks", "age in weeks", decimals=0),
-    _f("weeks_since_last_sale", "weeks since last sale", decimals=0),
+    _f("age_weeks", "age in weeks", skewed=True, decimals=0),
+    _f("weeks_since_last_sale", "weeks since last sale", skewed=True, decimals=0),
     _class("lifecycle_status", "lifecycle status"),
     _f("customer_count", "buying customers", skewed=True, decimals=0),
     _f("forecast_weekly_units", "forecast weekly units", skewed=True),
-    _f("forecast_wape", "forecast error (WAPE)"),
+    _f("forecast_wape", "forecast error (WAPE)", skewed=True),
     _class("forecast_model", "best backtest model"),
     _f("cost_to_serve_per_unit", "cost to serve per unit"),
     _f("supplier_lead_time_days", "supplier lead time (days)", decimals=0),
@@ -72,7 +72,7 @@ CUSTOMER_FEATURES: tuple[Feature, ...] = (
     _f("lines_per_order", "lines per order"),
     _f("average_order_value", "average order value", skewed=True, decimals=0),
     _f("sku_count", "SKUs bought", skewed=True, decimals=0),
-    _f("demand_cov", "weekly revenue CoV"),
+    _f("demand_cov", "weekly revenue CoV", skewed=True),
     _f("gross_margin", "gross margin", decimals=0),
     _f("gross_margin_pct", "gross margin %"),
     _f("cost_to_serve", "cost to serve", skewed=True, decimals=0),
@@ -95,8 +95,8 @@ PRODUCT_CUSTOMER_FEATURES: tuple[Feature, ...] = (
     _f("total_order_lines", "order lines", skewed=True, decimals=0),
     _f("orders", "orders", skewed=True, decimals=0),
     _f("weekly_units", "weekly units", skewed=True),
-    _f("demand_cov", "demand CoV"),
-    _f("adi", "average demand interval (weeks)"),
+    _f("demand_cov", "demand CoV", skewed=True),
+    _f("adi", "average demand interval (weeks)", skewed=True),
     _f("share_of_product_units", "share of the product's units"),
     _f("share_of_customer_revenue", "share of the customer's revenue"),
     _f("weeks_since_last_order", "weeks since last order", decimals=0),

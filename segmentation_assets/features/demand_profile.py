@@ -24,6 +24,10 @@ from segmentation_assets.features.history import DemandWindow
 MIN_SEASONALITY_WEEKS = 70
 
 
+WEEKS_PER_YEAR = 52.18
+MAX_TREND = 5.0  # ln growth per year; e^5 = 148x is "growing as fast as it gets" for a planner
+
+
 def _weeks_between(early: pl.Expr, late: pl.Expr) -> pl.Expr:
     return ((late - early).dt.total_days() // 7).cast(pl.Int64)
 
@@ -33,7 +37,6 @@ def demand_statistics(
     window: DemandWindow,
     id_columns: Sequence[str],
     *,
-    trend_weeks: int,
     cov_of: str = "units",
 ) -> pl.DataFrame:
     """One row per entity with a sale in the window: totals, weekly means and demand shape.
@@ -48,10 +51,11 @@ def demand_statistics(
     * `adi`: average demand interval, observed weeks per week with units > 0.
     * `cv2`: squared coefficient of variation of the units of the weeks with units > 0
       (the order-size variability of Syntetos-Boylan); null with fewer than two such weeks.
-    * `trend`: ln((mean weekly units of the last T weeks + 1) / (mean of the T weeks
-      before + 1)), T = `trend_weeks` (or half the window when shorter). Weeks before the
-      first sale count as zero demand, so a product launched recently trends up. The +1
-      keeps slow movers from swinging on single units. 0 is flat, +0.69 is doubling.
+    * `trend`: growth per year, the least-squares slope of ln(1 + weekly units) against
+      time in years over the observed weeks (zero weeks included), clipped to +-5. 0 is
+      flat, +0.69 doubles in a year, -0.69 halves; a ramp-up after launch is strongly
+      positive and a phase-out ending in zeros strongly negative. The +1 keeps slow
+      movers from swinging on single units; null with fewer than 4 observed weeks.
     * `weeks_since_last_sale`: weeks from the last week with units > 0 to the window end.
 
     Rows come in the order entities first appear in `weekly`; every step keeps row order
@@ -75,11 +79,12 @@ def demand_statistics(
         pl.col("week_start").min().alias("first_sale_week"),
         pl.col("week_start").max().alias("last_sale_week"),
     )
-    trend_span = min(trend_weeks, window.weeks // 2)
     end = pl.lit(window.end)
-    weeks_back = _weeks_between(pl.col("week_start"), end)  # 0 for the as-of week
     rows = rows.join(first, on=ids, how="inner", maintain_order="left").filter(
         pl.col("week_start") >= pl.col("first_sale_week")
+    ).with_columns(
+        _weeks_between(pl.col("first_sale_week"), pl.col("week_start")).cast(pl.Float64).alias("_week_index"),
+        pl.col("units").clip(lower_bound=0).log1p().alias("_log_units"),
     )
     value = pl.col(cov_of)
     sizes = pl.col("units").filter(sale)
@@ -92,19 +97,20 @@ def demand_statistics(
         sale.sum().cast(pl.Int64).alias("selling_weeks"),
         sizes.sum().alias("_size_sum"),
         (sizes * sizes).sum().alias("_size_sum_sq"),
-        pl.col("units").filter(weeks_back < trend_span).sum().alias("_recent"),
-        pl.col("units").filter((weeks_back >= trend_span) & (weeks_back < 2 * trend_span)).sum().alias("_earlier"),
+        pl.col("_log_units").sum().alias("_sum_y"),
+        (pl.col("_log_units") * pl.col("_week_index")).sum().alias("_sum_ty"),
     )
     n = pl.col("weeks_observed").cast(pl.Float64)
     mean = pl.col("_sum") / n
     variance = (pl.col("_sum_sq") / n - mean * mean).clip(lower_bound=0)
     size_mean = pl.col("_size_sum") / pl.col("selling_weeks")
     size_variance = (pl.col("_size_sum_sq") / pl.col("selling_weeks") - size_mean * size_mean).clip(lower_bound=0)
-    trend = (
-        ((pl.col("_recent") / trend_span + 1) / (pl.col("_earlier") / trend_span + 1)).log()
-        if trend_span >= 1
-        else pl.lit(None, dtype=pl.Float64)
-    )
+    # Zero weeks add nothing to the sums of y and t*y; the sums of t and t^2 over weeks
+    # 0..n-1 are closed forms, so the slope needs no filled-in weekly grid.
+    sum_t = n * (n - 1) / 2
+    sum_tt = (n - 1) * n * (2 * n - 1) / 6
+    slope_per_week = (n * pl.col("_sum_ty") - sum_t * pl.col("_sum_y")) / (n * sum_tt - sum_t * sum_t)
+    trend = pl.when(n >= 4).then((slope_per_week * WEEKS_PER_YEAR).clip(-MAX_TREND, MAX_TREND))
     return (
         stats.with_columns((_weeks_between(pl.col("first_sale_week"), end) + 1).alias("weeks_observed"))
         .with_columns(
@@ -117,7 +123,7 @@ def demand_statistics(
             trend.alias("trend"),
             _weeks_between(pl.col("last_sale_week"), end).alias("weeks_since_last_sale"),
         )
-        .drop("_sum", "_sum_sq", "_size_sum", "_size_sum_sq", "_recent", "_earlier")
+        .drop("_sum", "_sum_sq", "_size_sum", "_size_sum_sq", "_sum_y", "_sum_ty")
     )
 
 
@@ -127,11 +133,13 @@ def seasonality_strength(
 ) -> pl.DataFrame:
     """How strongly weekly units repeat an annual cycle, in [0, 1]; null below `min_weeks`.
 
-    The correlation of each week with the same week one season earlier, on log(1 + units)
-    with a straight-line trend removed, clipped at 0. A series that merely grows, declines
-    or stops (a trend, a phase-out) does not repeat itself a year later and scores about 0;
-    noise scores near 0; an annual cycle scores towards 1. `completed` is the dense series
-    of `complete_weeks` (every week from the first sale), one row per entity-week.
+    The correlation of each week with the same week one season earlier, on log(1 + units),
+    over the weeks that have a year-ago week, each of the two stretches with its own
+    straight-line trend removed; clipped at 0. A series that merely grows, declines or
+    stops (a trend, a phase-out) does not repeat itself a year later and scores about 0;
+    noise scores near 0; an annual cycle scores towards 1. Needs 70 weeks so that at
+    least 18 weeks have a year-ago week. `completed` is the dense series of
+    `complete_weeks` (every week from the first sale), one row per entity-week.
     """
     ids = list(id_columns)
     ordered = completed.sort([*ids, "week_start"])
@@ -149,14 +157,22 @@ def seasonality_strength(
 
 
 def _lag_correlation(series: np.ndarray, lag: int) -> float:
-    """Pearson correlation of a detrended series with itself `lag` steps earlier, clipped at 0."""
-    t = np.arange(series.size, dtype=np.float64)
-    design = np.column_stack([np.ones_like(t), t])
-    residual = series - design @ np.linalg.lstsq(design, series, rcond=None)[0]
-    now, before = residual[lag:], residual[:-lag]
+    """Pearson correlation of a series with itself `lag` steps earlier, clipped at 0.
+
+    Each of the two overlapping stretches loses its own straight-line trend first: a
+    trend, or a stop that turns the later stretch into zeros, then leaves nothing that
+    repeats, while a season's shape within the year does.
+    """
+    now, before = _detrended(series[lag:]), _detrended(series[:-lag])
     if now.std() < 1e-12 or before.std() < 1e-12:
         return 0.0
     return float(max(0.0, np.corrcoef(now, before)[0, 1]))
+
+
+def _detrended(values: np.ndarray) -> np.ndarray:
+    t = np.arange(values.size, dtype=np.float64)
+    design = np.column_stack([np.ones_like(t), t])
+    return values - design @ np.linalg.lstsq(design, values, rcond=None)[0]
 
 
 def age_weeks(

@@ -27,9 +27,7 @@ def _present(frame: pl.DataFrame | None) -> bool:
 
 def unit_costs(products: pl.DataFrame) -> pl.DataFrame:
     """`sku`, `unit_cost` (Float64; negative or absent costs are null, one row per SKU)."""
-    if "unit_cost" not in products.columns:
-        return products.select(pl.col("sku").cast(pl.String), pl.lit(None, dtype=pl.Float64).alias("unit_cost")).unique("sku", maintain_order=True)
-    cost = pl.col("unit_cost").cast(pl.Float64)
+    cost = pl.col("unit_cost").cast(pl.Float64) if "unit_cost" in products.columns else pl.lit(None, dtype=pl.Float64)
     return products.select(
         pl.col("sku").cast(pl.String), pl.when(cost >= 0).then(cost).alias("unit_cost")
     ).unique("sku", keep="first", maintain_order=True)
@@ -141,7 +139,10 @@ def sku_cost_to_serve(costs: LineCosts, order_lines: pl.DataFrame, window: Deman
         costs.lines.group_by("sku")
         .agg(pl.col("cost_to_serve").sum())
         .join(units, on="sku", how="left")
-        .select("sku", pl.when(pl.col("_units") > 0).then(pl.col("cost_to_serve") / pl.col("_units")).alias("cost_to_serve_per_unit"))
+        .select(
+            "sku",
+            pl.when(pl.col("_units") > 0).then(pl.col("cost_to_serve") / pl.col("_units")).alias("cost_to_serve_per_unit"),
+        )
     )
 
 
@@ -211,13 +212,13 @@ def customer_profitability(
     per_customer = costs.lines.filter(pl.col("customer_id").is_not_null()).group_by("customer_id").agg(
         pl.col("cost_to_serve").sum()
     )
-    revenue = pl.col("total_revenue")
+    revenue, cost = pl.col("total_revenue"), pl.col("cost_to_serve")
     frame = (
         customers.join(per_customer, on="customer_id", how="left")
         .with_columns(pl.col("cost_to_serve").fill_null(0.0))
         .with_columns(
-            pl.when(pl.col("orders") > 0).then(pl.col("cost_to_serve") / pl.col("orders")).alias("cost_to_serve_per_order"),
-            pl.when(pl.col("total_units") > 0).then(pl.col("cost_to_serve") / pl.col("total_units")).alias("cost_to_serve_per_unit"),
+            pl.when(pl.col("orders") > 0).then(cost / pl.col("orders")).alias("cost_to_serve_per_order"),
+            pl.when(pl.col("total_units") > 0).then(cost / pl.col("total_units")).alias("cost_to_serve_per_unit"),
             (pl.col("gross_margin") - pl.col("cost_to_serve")).alias("net_profit"),
             pl.when(revenue > 0).then(pl.col("cost_to_serve") / revenue).otherwise(float("inf")).alias("_cts_share"),
         )

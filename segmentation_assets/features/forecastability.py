@@ -73,6 +73,10 @@ def forecastability(completed: pl.DataFrame, config: ForecastConfig) -> tuple[pl
     frame = lengths.select("sku").join(scored, on="sku", how="left").select(
         pl.col(c).cast(t) for c, t in _SCHEMA.items()
     )
+    unsold = scored.filter(pl.col("forecast_wape").is_null()).height
+    if unsold:
+        sold_nothing = f"{unsold} SKUs sold nothing in the backtest weeks (forecast_wape only)"
+        note = f"{note}; {sold_nothing}" if note else sold_nothing
     return frame.sort("sku"), note
 
 

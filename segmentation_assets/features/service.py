@@ -57,7 +57,8 @@ def contract_terms(customers: pl.DataFrame) -> tuple[pl.DataFrame, dict[str, str
             columns.append(pl.lit(None, dtype=dtype).alias(name))
         elif name == "strategic_account":
             flag = pl.col(name).cast(pl.String).str.to_lowercase().is_in(["true", "1", "yes", "y"])
-            columns.append(pl.when(pl.col(name).is_not_null()).then(pl.when(flag).then(pl.lit("yes")).otherwise(pl.lit("no"))).alias(name))
+            yes_no = pl.when(flag).then(pl.lit("yes")).otherwise(pl.lit("no"))
+            columns.append(pl.when(pl.col(name).is_not_null()).then(yes_no).alias(name))
         else:
             columns.append(pl.col(name).cast(dtype).alias(name))
     return customers.select(columns).unique("customer_id", keep="first", maintain_order=True), notes

@@ -77,33 +77,37 @@ class FittedModel:
         return self.predict(self.matrix.transform_frame(features))[0]
 
 
-def _constrained(entity_type: EntityType, features: pl.DataFrame, matrix: FeatureMatrix, chosen: FittedSegmentation,
-                 scores: pl.DataFrame, config: SegmentationSection) -> FittedModel:
+def _constrained(like: FittedModel | None, entity_type: EntityType, matrix: FeatureMatrix, values: np.ndarray,
+                 volumes: np.ndarray, scores: pl.DataFrame, config: SegmentationSection) -> FittedModel:
+    """Fit (the chosen algorithm and k of `like`, or every candidate when `like` is None) on `values`,
+    then enforce the volume-share and segment-count constraints."""
+    if like is None:
+        candidates = fit_candidates(values, config.candidates, config.seed)
+        stability = [subsample_stability(values, c, config.seed) if c.k >= 2 else 0.0 for c in candidates]
+        scores = score_candidates(values, candidates, stability, config.selection_weights,
+                                  config.constraints.max_segments, config.seed)
+        chosen = candidates[choose_candidate(scores, config.pin)]
+    else:
+        chosen = fit_candidate(like.chosen.algorithm, values, like.chosen.k, config.seed,
+                               config.candidates.hdbscan_min_cluster_share)
     rules = config.constraints
-    outcome = enforce_constraints(chosen.labels, matrix.values, volume(features, rules.volume_measure),
-                                  rules.min_volume_share, rules.max_segments)
-    k = int(outcome.labels.max()) + 1
-    return FittedModel(entity_type, matrix, chosen, scores, outcome, outcome.labels, chosen.is_noise,
-                       segment_centroids(outcome.labels, matrix.values, k))
+    outcome = enforce_constraints(chosen.labels, values, volumes, rules.min_volume_share, rules.max_segments)
+    centroids = segment_centroids(outcome.labels, values, int(outcome.labels.max()) + 1)
+    return FittedModel(entity_type, matrix, chosen, scores, outcome, outcome.labels, chosen.is_noise, centroids)
 
 
 def fit_model(features: pl.DataFrame, entity_type: EntityType, config: SegmentationSection) -> FittedModel:
     """Fit every candidate, score, choose (or honour the pin) and enforce the constraints."""
     matrix = build_feature_matrix(features, "entity_id", config.criteria(entity_type), entity_type)
-    candidates = fit_candidates(matrix.values, config.candidates, config.seed)
-    stability = [subsample_stability(matrix.values, c, config.seed) if c.k >= 2 else 0.0 for c in candidates]
-    scores = score_candidates(matrix.values, candidates, stability, config.selection_weights,
-                              config.constraints.max_segments, config.seed)
-    chosen = candidates[choose_candidate(scores, config.pin)]
-    return _constrained(entity_type, features, matrix, chosen, scores, config)
+    volumes = volume(features, config.constraints.volume_measure)
+    return _constrained(None, entity_type, matrix, matrix.values, volumes, pl.DataFrame(), config)
 
 
 def refit(features: pl.DataFrame, like: FittedModel, config: SegmentationSection) -> FittedModel:
-    """The same algorithm and k as `like`, fitted on other rows (another window, a bootstrap sample)."""
+    """The same algorithm and k as `like`, fitted on another window's entities."""
     matrix = build_feature_matrix(features, "entity_id", config.criteria(like.entity_type), like.entity_type)
-    chosen = fit_candidate(like.chosen.algorithm, matrix.values, like.chosen.k, config.seed,
-                           config.candidates.hdbscan_min_cluster_share)
-    return _constrained(like.entity_type, features, matrix, chosen, like.scores, config)
+    volumes = volume(features, config.constraints.volume_measure)
+    return _constrained(like, like.entity_type, matrix, matrix.values, volumes, like.scores, config)
 
 
 @dataclass(frozen=True)
@@ -200,12 +204,14 @@ def segment_entities(features: pl.DataFrame, entity_type: EntityType, config: Se
     profiles = segment_profiles(features, model.labels, model.matrix.names)
     names = name_segments(profiles, features, entity_type)
     windows, mean_ari, migration, note = out_of_sample(model, window_frames, section)
-    bootstrap = bootstrap_stability(
-        model.matrix.values, model.labels,
-        lambda values: fit_candidate(model.chosen.algorithm, values, model.chosen.k, section.seed,
-                                     section.candidates.hdbscan_min_cluster_share),
-        section.stability.bootstrap_samples, section.seed,
-    )
+    volumes = volume(features, section.constraints.volume_measure)
+
+    def fit_sample(rows: np.ndarray) -> FittedModel:
+        return _constrained(model, entity_type, model.matrix, model.matrix.values[rows], volumes[rows],
+                            model.scores, section)
+
+    bootstrap = bootstrap_stability(model.matrix.values, model.labels, fit_sample,
+                                    section.stability.bootstrap_samples, section.seed, fit_rows=True)
     stability = Stability(windows, mean_ari, migration, bootstrap, note)
     explanations = explain_segments(
         features["entity_id"].to_list(), model.matrix.raw, model.matrix.names, model.labels, names, entity_type,

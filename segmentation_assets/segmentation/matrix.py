@@ -73,12 +73,15 @@ def raw_matrix(features: pl.DataFrame, names: list[str], medians: np.ndarray) ->
 
 
 def _robust_scale(column: np.ndarray) -> float:
-    """IQR; the standard deviation when the IQR is 0 (a mostly-constant column); 1 if both are 0."""
+    """The IQR in standard-deviation units (IQR / 1.349), never below the standard deviation.
+
+    Alone, the IQR explodes a feature on which most entities share one value (seasonality 0,
+    ADI 1 for every weekly seller): its few distinct entities would sit dozens of units away
+    and that one feature would decide the segments. Skewed features are logged before this,
+    so the standard deviation is not at the mercy of a few extreme volumes. 1 if both are 0."""
     q1, q3 = np.percentile(column, [25, 75])
-    if q3 - q1 > 0:
-        return float(q3 - q1)
-    std = float(np.std(column))
-    return std if std > 0 else 1.0
+    scale = max(float(q3 - q1) / 1.349, float(np.std(column)))
+    return scale if scale > 0 else 1.0
 
 
 def build_feature_matrix(

@@ -98,8 +98,12 @@ def bootstrap_stability(
     fit: Callable[[np.ndarray], FittedSegmentation],
     samples: int,
     seed: int,
+    fit_rows: bool = False,
 ) -> pl.DataFrame:
-    """segment_id, mean_jaccard, samples: Hennig's cluster-wise bootstrap stability per segment."""
+    """segment_id, mean_jaccard, samples: Hennig's cluster-wise bootstrap stability per segment.
+
+    `fit` gets the resampled rows' values, or their row indices when `fit_rows` is set (for a
+    fit that needs more than the values, such as the volumes the constraints weigh)."""
     values = np.asarray(values, dtype=np.float64)
     labels = np.asarray(labels).astype(np.int64)
     n = values.shape[0]
@@ -108,7 +112,7 @@ def bootstrap_stability(
     totals = np.zeros(len(segments))
     for _ in range(samples):
         rows = rng.integers(0, n, size=n)
-        predicted, _ = fit(values[rows]).predict(values)
+        predicted, _ = (fit(rows) if fit_rows else fit(values[rows])).predict(values)
         totals += _best_jaccard(labels, np.asarray(predicted), segments)
     means = totals / samples if samples > 0 else np.full(len(segments), np.nan)
     return pl.DataFrame(

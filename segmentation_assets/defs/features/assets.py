@@ -16,7 +16,12 @@ from segmentation_assets.features.build import (
     product_customer_features,
     product_features,
 )
-from segmentation_assets.features.history import demand_for_segmentation, feature_window, rolling_windows
+from segmentation_assets.features.history import (
+    demand_for_segmentation,
+    feature_window,
+    order_lines_for_segmentation,
+    rolling_windows,
+)
 from segmentation_assets.warehouse import preview_markdown
 
 ORDER_LINE_COLUMNS = ("order_id", "line_number", "order_date", "customer_id", "sku", "quantity", "line_revenue",
@@ -44,13 +49,14 @@ def read_feature_inputs(warehouse: DuckDBResource, config: SegmentationConfig) -
     })
     external = read_tables(warehouse, "staging", list(EXTERNAL), where={t: "_is_latest" for t in EXTERNAL})
     marts = {name: _decimals_to_float(frame) for name, frame in marts.items()}
-    weekly = marts["fct_weekly_demand"]
+    weekly, lines = marts["fct_weekly_demand"], marts["fct_order_lines"]
     if config.quality.exclude_demand_outliers_from_segmentation:
         outliers = read_tables(warehouse, "quarantine", ["demand_outliers"])["demand_outliers"]
         if outliers is not None and outliers.height:
-            weekly = demand_for_segmentation(weekly, marts["fct_order_lines"], outliers)
+            weekly = demand_for_segmentation(weekly, lines, outliers)
+            lines = order_lines_for_segmentation(lines, outliers)
     return FeatureInputs(
-        weekly_demand=weekly, order_lines=marts["fct_order_lines"], products=marts["dim_product"],
+        weekly_demand=weekly, order_lines=lines, products=marts["dim_product"],
         customers=marts["dim_customer"], shipments=marts["fct_shipments"], freight=marts["fct_freight"],
         **{field: _decimals_to_float(external[table]) for table, field in EXTERNAL.items()},
     )
