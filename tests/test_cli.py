@@ -53,7 +53,12 @@ def test_bench_prints_time_and_memory_for_every_stage(tmp_path):
     table = completed.stdout[completed.stdout.index("Benchmark: scale=small"):].splitlines()
     stages = {line.split("  ")[0].strip(): line.split() for line in table[2:]}
     for stage in ("generate sample data", "ingest (landing -> raw)", "dbt (staging, reconcile, marts, quarantine)",
-                  "quality (outliers, scorecard)"):
+                  "quality (outliers, scorecard)", "features (SKU, customer, SKU x customer, windows)",
+                  "segments (baseline, clustering, stability, explanations)"):
         assert stage in stages, table
         *_, seconds, peak_mib, ok = stages[stage]
         assert float(seconds) > 0 and float(peak_mib) > 50 and ok == "yes", stages[stage]
+    recovery = completed.stdout[completed.stdout.index("demand archetypes (adjusted Rand index)"):].splitlines()[1:3]
+    model, baseline = (float(line.split()[-1]) for line in recovery)
+    assert "chosen segmentation" in recovery[0] and "ABC x XYZ baseline" in recovery[1]
+    assert -1 <= baseline <= 1 and -1 <= model <= 1

@@ -7,7 +7,7 @@ import pytest
 
 from segmentation_assets.runner import load_definitions
 
-LAYERS = {"landing", "raw", "staging", "reconcile", "marts", "quarantine", "quality"}
+LAYERS = {"landing", "raw", "staging", "reconcile", "marts", "quarantine", "quality", "features", "segments"}
 
 
 @pytest.fixture(scope="module")
@@ -33,7 +33,10 @@ def test_tables_are_keyed_by_schema_and_name(asset_graph):
     for expected in [
         "raw/erp__order_lines", "raw/file_loads", "staging/stg_erp__order_lines", "reconcile/exceptions",
         "reconcile/product_crosswalk", "marts/dim_product", "marts/fct_order_lines", "marts/fct_weekly_demand",
-        "quarantine/order_lines", "quality/master_data_scorecard",
+        "quarantine/order_lines", "quality/master_data_scorecard", "features/product_features",
+        "features/customer_features", "features/product_customer_features", "segments/product_baseline",
+        "segments/product_segments", "segments/customer_segments", "segments/model_versions", "segments/assignments",
+        "segments/explanations",
     ]:
         assert expected in keys
 
@@ -55,3 +58,20 @@ def test_dbt_tests_become_asset_checks_on_marts(asset_graph):
     assert "marts/fct_order_lines" in checks
     assert "marts/dim_product" in checks
     assert "raw/erp__order_lines" in checks, "pandera contract rules run as checks on raw tables"
+
+
+def test_segment_assignments_trace_back_to_the_landing_files(asset_graph):
+    seen, frontier = set(), {dg.AssetKey(["segments", "assignments"])}
+    while frontier:
+        key = frontier.pop()
+        seen.add(key)
+        frontier |= set(asset_graph.get(key).parent_keys) - seen
+    for key in ["features/product_features", "marts/fct_weekly_demand", "quarantine/demand_outliers",
+                "landing/erp__order_lines", "landing/tms__freight", "landing/crm__accounts"]:
+        assert dg.AssetKey.from_user_string(key) in seen, key
+
+
+def test_segment_models_carry_a_stability_check(asset_graph):
+    checks = {(c.asset_key.to_user_string(), c.name) for c in asset_graph.asset_check_keys}
+    assert ("segments/product_segments", "stable_out_of_sample") in checks
+    assert ("segments/customer_segments", "stable_out_of_sample") in checks

@@ -1,0 +1,172 @@
+"""The segmentation engine on the whole graph (small sample): archetypes recovered, constraints
+held, explanations and plots in the metadata, reruns deterministic, rollback served."""
+
+from __future__ import annotations
+
+import shutil
+
+import dagster as dg
+import numpy as np
+import polars as pl
+import pytest
+from sklearn.metrics import adjusted_rand_score
+
+from segmentation_assets.cli import main
+from segmentation_assets.config import SegmentationConfig, load_config
+from segmentation_assets.runner import load_definitions, run_pipeline
+from segmentation_assets.segmentation.engine import segment_entities, with_entity_id
+from segmentation_assets.segmentation.explanations import explain_rows
+from segmentation_assets.segmentation.matrix import raw_matrix
+from segmentation_assets.segmentation.model_version import build_version, snapshot_of
+
+pytestmark = pytest.mark.pipeline
+
+SEGMENT_KEYS = ["segments/product_baseline", "segments/customer_baseline", "segments/product_segments",
+                "segments/customer_segments", "segments/model_versions", "segments/assignments",
+                "segments/explanations"]
+
+
+def current(run, entity_type: str) -> pl.DataFrame:
+    return run.sql(f"select * from segments.current_assignments where entity_type = '{entity_type}' order by entity_id")
+
+
+def test_product_segments_recover_the_demand_archetypes_better_than_abc_xyz(sample_run):
+    truth = sample_run.truth("archetypes.csv")
+    model = current(sample_run, "product").select(pl.col("entity_id").alias("sku"), "segment_id")
+    baseline = sample_run.sql("select entity_id as sku, baseline_segment from segments.product_baseline")
+    joined = truth.join(model, on="sku").join(baseline, on="sku")
+    assert joined.height >= 0.95 * truth.height, "nearly every SKU with sales is segmented"
+    model_ari = adjusted_rand_score(joined["archetype"], joined["segment_id"])
+    baseline_ari = adjusted_rand_score(joined["archetype"], joined["baseline_segment"])
+    print(f"\nadjusted Rand index vs archetypes: chosen segmentation {model_ari:.3f}, ABC x XYZ {baseline_ari:.3f}")
+    assert model_ari >= 0.7
+    assert model_ari > baseline_ari
+
+
+@pytest.mark.parametrize("entity_type", ["product", "customer"])
+def test_constraints_hold_on_the_sample(sample_run, entity_type):
+    config = load_config().segmentation.constraints
+    table = "product_features" if entity_type == "product" else "customer_features"
+    key = "sku" if entity_type == "product" else "customer_id"
+    volumes = sample_run.sql(f"select {key} as entity_id, total_units from features.{table}")
+    shares = (current(sample_run, entity_type).join(volumes, on="entity_id")
+              .group_by("segment_id").agg(pl.col("total_units").sum())
+              .with_columns(share=pl.col("total_units") / pl.col("total_units").sum()))
+    assert 2 <= shares.height <= config.max_segments
+    assert shares["share"].min() >= config.min_volume_share
+
+
+def test_registry_holds_current_versions_assignments_and_explanations(sample_run):
+    versions = sample_run.sql("select * from segments.model_versions where is_current order by entity_type")
+    assert versions["entity_type"].to_list() == ["customer", "product"]
+    for row in versions.iter_rows(named=True):
+        assert row["model_version"].startswith(f"{row['entity_type']}-")
+        assigned = sample_run.sql(f"select count(*) n, count(distinct segment_name) as segment_names from segments.assignments "
+                                  f"where model_version = '{row['model_version']}'").row(0, named=True)
+        explained = sample_run.sql(f"select * from segments.explanations where model_version = '{row['model_version']}'")
+        assert assigned["n"] == explained.height > 0
+        assert assigned["segment_names"] == row["k"], "every segment has its own readable name"
+        assert explained["explanation"].str.contains("in segment '").all()
+        assert explained["driver_1"].is_not_null().all()
+
+
+def test_model_metadata_shows_plots_rules_and_stability(sample_run):
+    metadata = sample_run.materialization_metadata(["segments", "product_segments"])
+    for plot in ("segment_sizes", "segment_scatter", "global_importance"):
+        assert "data:image/png;base64," in metadata[plot].value
+    assert " then '" in metadata["decision_rules"].value
+    assert metadata["model_version"].value.startswith("product-")
+    baseline = sample_run.materialization_metadata(["segments", "product_baseline"])
+    assert "data:image/png;base64," in baseline["pareto_curve"].value
+    checks = [e for e in sample_run.result.get_asset_check_evaluations()
+              if e.asset_key == dg.AssetKey(["segments", "product_segments"])]
+    assert [c.check_name for c in checks] == ["stable_out_of_sample"]
+    assert checks[0].metadata["mean_adjusted_rand"].value > 0
+
+
+def test_changing_one_feature_moves_the_product_and_names_that_feature(sample_run):
+    config = load_config()
+    features = sample_run.sql("select * from features.product_features")
+    segmentation = segment_entities(features, "product", config)
+    model, names = segmentation.model, segmentation.segment_names
+    column = "weeks_since_last_sale"
+    frame = with_entity_id(features, "product").sort("entity_id")
+    selling = frame.filter(pl.col(column) == 0)
+    before = model.assign(selling)
+    changed = selling.with_columns(pl.lit(float(frame[column].max()) * 1.5).alias(column))
+    after = model.assign(changed)
+    moved = np.flatnonzero(before != after)
+    assert moved.size > 0, "a product that stopped selling long ago leaves its segment"
+    row = changed[int(moved[0])]
+    raw = raw_matrix(row, model.matrix.names, model.matrix.medians)
+    drivers = explain_rows(segmentation.explanations, row["entity_id"].to_list(), raw, model.matrix.names,
+                           after[moved[:1]], names, "product", segmentation.explanations.population_median)
+    assert column in drivers["top_drivers"][0].to_list()
+
+
+def test_same_inputs_same_version_and_a_changed_config_a_new_one(sample_run):
+    config = load_config()
+    features = sample_run.sql("select * from features.product_features")
+    windows = sample_run.sql("select * from features.product_feature_windows")
+    first = segment_entities(features, "product", config, window_frames=windows)
+    second = segment_entities(features.sample(fraction=1.0, shuffle=True, seed=3), "product", config, window_frames=windows)
+    assert first.assignments.equals(second.assignments)
+    ids = {build_version(s, config, snapshot_of(s, windows)).model_version for s in (first, second)}
+    assert len(ids) == 1
+    changed = SegmentationConfig.model_validate({"segmentation": {"constraints": {"min_volume_share": 0.06}}})
+    other = segment_entities(features, "product", changed, window_frames=windows)
+    assert build_version(other, changed, snapshot_of(other, windows)).model_version not in ids
+
+
+@pytest.fixture
+def warehouse_copy(sample_run, tmp_path, monkeypatch):
+    """A copy of the sample warehouse to rerun, reconfigure and roll back without touching the original."""
+    copy = tmp_path / "warehouse.duckdb"
+    shutil.copy(sample_run.warehouse, copy)
+    monkeypatch.setenv("SEGMENTATION_DUCKDB_PATH", str(copy))
+    monkeypatch.setenv("SEGMENTATION_LANDING_DIR", str(sample_run.landing))
+    monkeypatch.delenv("SEGMENTATION_CONFIG", raising=False)
+    return copy
+
+
+def _versions(run, path) -> pl.DataFrame:
+    import duckdb
+
+    with duckdb.connect(str(path), read_only=True) as connection:
+        return connection.execute("select model_version, entity_type, is_current, created_at from segments.model_versions "
+                                  "where entity_type = 'product' order by created_at").pl()
+
+
+def test_rerun_keeps_the_version_a_new_config_adds_one_and_rollback_serves_the_old(sample_run, warehouse_copy,
+                                                                                  tmp_path, monkeypatch, capsys):
+    import duckdb
+
+    original = _versions(sample_run, warehouse_copy)
+    assert original.height == 1
+    old = original["model_version"][0]
+    with duckdb.connect(str(warehouse_copy), read_only=True) as connection:
+        old_rows = connection.execute(f"select entity_id, segment_id from segments.assignments where model_version = '{old}' "
+                                      "order by entity_id").pl()
+
+    result = run_pipeline(load_definitions(), SEGMENT_KEYS, dg.DagsterInstance.ephemeral(), "ERROR")
+    assert result.success
+    assert _versions(sample_run, warehouse_copy)["model_version"].to_list() == [old], "same inputs, same version"
+
+    config = tmp_path / "config.yaml"
+    config.write_text("segmentation:\n  pin: {algorithm: kmeans, k: 3}\n")
+    monkeypatch.setenv("SEGMENTATION_CONFIG", str(config))
+    assert run_pipeline(load_definitions(), SEGMENT_KEYS, dg.DagsterInstance.ephemeral(), "ERROR").success
+    versions = _versions(sample_run, warehouse_copy)
+    assert versions.height == 2
+    new = versions.filter(pl.col("is_current"))["model_version"][0]
+    assert new != old
+
+    assert main(["models", "compare", old, new, "--duckdb", str(warehouse_copy)]) == 0
+    assert "adjusted" in capsys.readouterr().out.lower()
+    assert main(["models", "rollback", old, "--duckdb", str(warehouse_copy)]) == 0
+    with duckdb.connect(str(warehouse_copy), read_only=True) as connection:
+        served = connection.execute("select entity_id, segment_id from segments.current_assignments "
+                                    "where entity_type = 'product' order by entity_id").pl()
+    assert served.equals(old_rows)
+    assert _versions(sample_run, warehouse_copy).filter(pl.col("is_current"))["model_version"].to_list() == [old]
+    assert main(["models", "rollback", "product-000000000000", "--duckdb", str(warehouse_copy)]) == 2
