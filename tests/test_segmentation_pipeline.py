@@ -170,3 +170,21 @@ def test_rerun_keeps_the_version_a_new_config_adds_one_and_rollback_serves_the_o
     assert served.equals(old_rows)
     assert _versions(sample_run, warehouse_copy).filter(pl.col("is_current"))["model_version"].to_list() == [old]
     assert main(["models", "rollback", "product-000000000000", "--duckdb", str(warehouse_copy)]) == 2
+
+
+def test_a_segmentation_that_cannot_be_fitted_fails_clearly_and_keeps_the_current_version(sample_run, warehouse_copy):
+    import duckdb
+
+    before = _versions(sample_run, warehouse_copy)
+    with duckdb.connect(str(warehouse_copy)) as connection:
+        connection.execute("delete from features.product_features where sku not in "
+                           "(select min(sku) from features.product_features)")
+    result = run_pipeline(load_definitions(), SEGMENT_KEYS[2:], dg.DagsterInstance.ephemeral(), "CRITICAL")
+    assert not result.success
+    failure = next(e for e in result.all_events if e.is_step_failure)
+    message = str(failure.event_specific_data.error)
+    assert "product segmentation not fitted" in message and "at least 2" in message
+    assert _versions(sample_run, warehouse_copy).equals(before), "the product version in service is untouched"
+    checks = {e.asset_key.to_user_string(): e.passed for e in result.get_asset_check_evaluations()}
+    assert checks["segments/product_segments"] is False
+    assert "segments/customer_segments" in checks, "customers were still segmented"

@@ -125,23 +125,25 @@ def _stability_check(segmentation: Segmentation, config: SegmentationConfig, ass
 
 MODEL_DEPS = [["features", f"{p}_{t}"] for p in ("product", "customer") for t in ("features", "feature_windows")] + [
     ["segments", "product_baseline"], ["segments", "customer_baseline"]]
+REGISTRY_TABLES = ("model_versions", "assignments", "explanations")
+
+
+def _model_spec(table: str, kinds: set[str], description: str) -> dg.AssetSpec:
+    # skippable: an entity type that cannot be fitted leaves its outputs (and the registry) as they were
+    return dg.AssetSpec(["segments", table], deps=MODEL_DEPS, group_name="segments", owners=[OWNER], kinds=kinds,
+                        description=description, skippable=True)
 
 
 @dg.multi_asset(
     specs=[
-        dg.AssetSpec(["segments", "product_segments"], deps=MODEL_DEPS, group_name="segments", owners=[OWNER],
-                     kinds={"scikitlearn", "duckdb"}, description="The chosen product segmentation: candidates "
-                     "scored, constraints enforced, segments named, stability and explanations; one row per segment."),
-        dg.AssetSpec(["segments", "customer_segments"], deps=MODEL_DEPS, group_name="segments", owners=[OWNER],
-                     kinds={"scikitlearn", "duckdb"}, description="The chosen customer segmentation, as for products."),
-        dg.AssetSpec(["segments", "model_versions"], deps=MODEL_DEPS, group_name="segments", owners=[OWNER],
-                     kinds={"duckdb"}, description="The model registry: one row per fitted segmentation, its id derived "
-                     "from data snapshot, config and code version; which one is current per entity type."),
-        dg.AssetSpec(["segments", "assignments"], deps=MODEL_DEPS, group_name="segments", owners=[OWNER],
-                     kinds={"duckdb"}, description="Segment of every product and customer, keyed by model version; "
-                     "segments.current_assignments serves the current versions."),
-        dg.AssetSpec(["segments", "explanations"], deps=MODEL_DEPS, group_name="segments", owners=[OWNER],
-                     kinds={"shap", "duckdb"}, description="Each entity's top drivers in plain words, keyed by model version."),
+        _model_spec("product_segments", {"scikitlearn", "duckdb"}, "The chosen product segmentation: candidates scored, "
+                    "constraints enforced, segments named, stability and explanations; one row per segment."),
+        _model_spec("customer_segments", {"scikitlearn", "duckdb"}, "The chosen customer segmentation, as for products."),
+        _model_spec("model_versions", {"duckdb"}, "The model registry: one row per fitted segmentation, its id derived "
+                    "from data snapshot, config and code version; which one is current per entity type."),
+        _model_spec("assignments", {"duckdb"}, "Segment of every product and customer, keyed by model version; "
+                    "segments.current_assignments serves the current versions."),
+        _model_spec("explanations", {"shap", "duckdb"}, "Each entity's top drivers in plain words, keyed by model version."),
     ],
     check_specs=[
         dg.AssetCheckSpec("stable_out_of_sample", asset=["segments", a], description="Rolling-window adjusted Rand "
@@ -154,8 +156,15 @@ MODEL_DEPS = [["features", f"{p}_{t}"] for p in ("product", "customer") for t in
 def segmentation_models(context: dg.AssetExecutionContext, warehouse: DuckDBResource, settings: SegmentationSettings):
     config = settings.load()
     versions: dict[str, str] = {}
+    failures: list[str] = []
     for entity_type in ("product", "customer"):
-        segmentation, windows = _fit(warehouse, config, entity_type)
+        try:
+            segmentation, windows = _fit(warehouse, config, entity_type)
+        except ValueError as error:  # too few entities or no usable feature: say so, keep the current version
+            failures.append(f"{entity_type} segmentation not fitted: {error}")
+            yield dg.AssetCheckResult(asset_key=["segments", f"{entity_type}_segments"], check_name="stable_out_of_sample",
+                                      passed=False, severity=dg.AssetCheckSeverity.ERROR, description=failures[-1])
+            continue
         with warehouse.get_connection() as connection:
             version, is_new = register_segmentation(connection, segmentation, config, windows, datetime.now(UTC))
         write_tables(warehouse, {("segments", f"{entity_type}_segments"): segmentation.profiles.with_columns(
@@ -165,15 +174,20 @@ def segmentation_models(context: dg.AssetExecutionContext, warehouse: DuckDBReso
         yield dg.MaterializeResult(asset_key=["segments", f"{entity_type}_segments"],
                                    metadata=_model_metadata(segmentation, version, is_new))
         yield _stability_check(segmentation, config, f"{entity_type}_segments")
+    if versions:
+        yield from _registry_results(warehouse, versions)
+    if failures:
+        raise dg.Failure(description="; ".join(failures) + ". The current versions stay as they were.")
+
+
+def _registry_results(warehouse: DuckDBResource, versions: dict[str, str]):
     with warehouse.get_connection() as connection:
-        counts = {t: connection.execute(f"select count(*) from segments.{t}").fetchone()[0]
-                  for t in ("model_versions", "assignments", "explanations")}
-        current = connection.execute("select * from segments.model_versions where is_current order by entity_type").pl()
+        counts = {t: connection.execute(f"select count(*) from segments.{t}").fetchone()[0] for t in REGISTRY_TABLES}
+        current = connection.execute("select model_version, entity_type, algorithm, k from segments.model_versions "
+                                     "where is_current order by entity_type").pl()
     for table, rows in counts.items():
         yield dg.MaterializeResult(asset_key=["segments", table], metadata={
             "dagster/row_count": int(rows), "dagster/table_name": f"segments.{table}",
             "current_versions": dg.MetadataValue.json(versions),
-            "preview": dg.MetadataValue.md(preview_markdown(current.select("model_version", "entity_type", "algorithm", "k"), 5)),
+            "preview": dg.MetadataValue.md(preview_markdown(current, 5)),
         })
-
-
