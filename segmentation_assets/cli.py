@@ -8,8 +8,8 @@ import os
 import sys
 from pathlib import Path
 
-from segmentation_assets.models_cli import add_models_parser
 from segmentation_assets.config import ConfigError, load_config
+from segmentation_assets.models_cli import add_models_parser
 
 
 def _apply_locations(args: argparse.Namespace) -> None:

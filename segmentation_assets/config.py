@@ -9,10 +9,9 @@ from __future__ import annotations
 import os
 from importlib import resources
 from pathlib import Path
-
-import yaml
 from typing import ClassVar, Literal
 
+import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from segmentation_assets.features.catalog import PRESETS, EntityType, numeric_feature_names

@@ -35,31 +35,34 @@ def test_matrix_logs_skewed_features_scales_robustly_and_drops_unusable_ones():
     frame = pl.DataFrame({
         "sku": ["a", "b", "c", "d", "e"],
         "weekly_units": np.expm1([0.0, 1.0, 2.0, 3.0, 4.0]),  # skewed: log1p gives 0..4
-        "demand_cov": [1.0, None, 3.0, 5.0, 7.0],
+        "trend": [1.0, None, 3.0, 5.0, 7.0],
         "adi": pl.Series([None] * 5, dtype=pl.Float64),
         "forecast_wape": [0.3] * 5,
     })
-    criteria = {"weekly_units": 1.0, "demand_cov": 2.0, "adi": 1.0, "forecast_wape": 1.0}
+    criteria = {"weekly_units": 1.0, "trend": 2.0, "adi": 1.0, "forecast_wape": 1.0}
     m = build_feature_matrix(frame, "sku", criteria, "product")
     assert m.ids == ["a", "b", "c", "d", "e"]
-    assert m.names == ["weekly_units", "demand_cov"]
+    assert m.names == ["weekly_units", "trend"]
     assert "null" in m.dropped["adi"] and "constant" in m.dropped["forecast_wape"]
-    assert m.imputed == {"demand_cov": 1}
+    assert m.imputed == {"trend": 1}
     assert m.raw[:, 1].tolist() == [1.0, 4.0, 3.0, 5.0, 7.0]  # the null took the median of 1, 3, 5, 7
-    # log1p -> 0..4: median 2, IQR 3 - 1 = 2, weight 1
-    np.testing.assert_allclose(m.values[:, 0], [-1.0, -0.5, 0.0, 0.5, 1.0])
-    # demand_cov 1,4,3,5,7: median 4, IQR 5 - 3 = 2, weight 2 -> x - 4
+    # log1p -> 0..4: median 2; scale max(IQR 2 / 1.349, std sqrt 2) = 2 / 1.349; weight 1
+    np.testing.assert_allclose(m.values[:, 0], np.array([-2.0, -1.0, 0.0, 1.0, 2.0]) * 1.349 / 2)
+    # trend 1,4,3,5,7 (not skewed): median 4; scale max(IQR 2 / 1.349, std 2) = 2; weight 2 -> x - 4
     np.testing.assert_allclose(m.values[:, 1], [-3.0, 0.0, -1.0, 1.0, 3.0])
 
-    other = pl.DataFrame({"sku": ["x", "y"], "weekly_units": [np.expm1(2.0), None], "demand_cov": [None, 6.0]})
-    # nulls take THIS matrix's medians (raw weekly_units median e^2 - 1 -> scaled 0; demand_cov 4 -> 0)
+    other = pl.DataFrame({"sku": ["x", "y"], "weekly_units": [np.expm1(2.0), None], "trend": [None, 6.0]})
+    # nulls take THIS matrix's medians (raw weekly_units median e^2 - 1 -> scaled 0; trend 4 -> 0)
     np.testing.assert_allclose(m.transform_frame(other), [[0.0, 0.0], [0.0, 2.0]], atol=1e-12)
 
 
-def test_matrix_falls_back_to_std_when_iqr_is_zero():
-    frame = pl.DataFrame({"sku": list("abcde"), "demand_cov": [0.0, 0.0, 0.0, 0.0, 10.0]})
-    m = build_feature_matrix(frame, "sku", {"demand_cov": 1.0}, "product")
-    np.testing.assert_allclose(m.values[:, 0], [0, 0, 0, 0, 10.0 / 4.0])  # std of the column is 4
+def test_matrix_scale_is_never_below_the_std_so_a_mostly_constant_feature_cannot_dominate():
+    frame = pl.DataFrame({"sku": list("abcdefgh"), "seasonality_strength": [0.0, 0.0, 0.0, 0.01, 0.0, 0.0, 0.9, 0.8]})
+    m = build_feature_matrix(frame, "sku", {"seasonality_strength": 1.0}, "product")
+    column = frame["seasonality_strength"].to_numpy()
+    # IQR 0.0025 would put the two seasonal products 300+ units away; the std keeps them at ~2.5
+    np.testing.assert_allclose(m.values[:, 0], (column - np.median(column)) / column.std())
+    assert m.values[:, 0].max() < 3
 
 
 def test_matrix_refuses_what_cannot_be_segmented():

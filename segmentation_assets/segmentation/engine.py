@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import polars as pl
-from sklearn.metrics import adjusted_rand_score, davies_bouldin_score, silhouette_score
+from sklearn.metrics import adjusted_rand_score
 
 from segmentation_assets.config import SegmentationConfig, SegmentationSection
 from segmentation_assets.features.catalog import ID_COLUMNS, EntityType
@@ -30,11 +30,15 @@ from segmentation_assets.segmentation.constraints import ConstraintOutcome, enfo
 from segmentation_assets.segmentation.explanations import Explanations, explain_segments
 from segmentation_assets.segmentation.matrix import FeatureMatrix, build_feature_matrix
 from segmentation_assets.segmentation.naming import name_segments, segment_profiles
-from segmentation_assets.segmentation.selection import choose_candidate, score_candidates, subsample_stability
+from segmentation_assets.segmentation.selection import (
+    choose_candidate,
+    score_candidates,
+    separation,
+    subsample_stability,
+)
 from segmentation_assets.segmentation.stability import bootstrap_stability, rolling_stability
 
 VOLUME_COLUMNS = {"units": "total_units", "revenue": "total_revenue", "order_lines": "total_order_lines"}
-SILHOUETTE_SAMPLE = 5_000
 
 
 def id_column(entity_type: EntityType) -> str:
@@ -174,13 +178,11 @@ class Segmentation:
         })
 
 
-def separation(values: np.ndarray, labels: np.ndarray, seed: int) -> tuple[float | None, float | None]:
-    """Silhouette (sampled) and Davies-Bouldin of a partition; None when it has a single segment."""
+def _separation(values: np.ndarray, labels: np.ndarray, seed: int) -> tuple[float | None, float | None]:
+    """Silhouette and Davies-Bouldin for the metrics; None where undefined (a single segment)."""
     if len(np.unique(labels)) < 2 or len(labels) < 3:
         return None, None
-    sample = min(SILHOUETTE_SAMPLE, len(labels))
-    silhouette = float(silhouette_score(values, labels, sample_size=sample, random_state=seed))
-    return silhouette, float(davies_bouldin_score(values, labels))
+    return tuple(None if np.isnan(v) else v for v in separation(values, labels, seed))
 
 
 def baseline_comparison(model: FittedModel, features: pl.DataFrame, baseline: pl.DataFrame | None, seed: int) -> dict:
@@ -189,7 +191,7 @@ def baseline_comparison(model: FittedModel, features: pl.DataFrame, baseline: pl
         return {}
     cells = features.select("entity_id").join(baseline.select("entity_id", "baseline_segment"), on="entity_id", how="left")
     codes = cells["baseline_segment"].fill_null("unclassified").cast(pl.Categorical).to_physical().to_numpy()
-    silhouette, davies_bouldin = separation(model.matrix.values, codes, seed)
+    silhouette, davies_bouldin = _separation(model.matrix.values, codes, seed)
     return {"baseline_segments": int(len(np.unique(codes))), "baseline_silhouette": silhouette,
             "baseline_davies_bouldin": davies_bouldin,
             "adjusted_rand_vs_baseline": float(adjusted_rand_score(codes, model.labels))}
@@ -217,7 +219,7 @@ def segment_entities(features: pl.DataFrame, entity_type: EntityType, config: Se
         features["entity_id"].to_list(), model.matrix.raw, model.matrix.names, model.labels, names, entity_type,
         section.seed, section.explanations.top_drivers, section.explanations.tree_depth,
     )
-    silhouette, davies_bouldin = separation(model.matrix.values, model.labels, section.seed)
+    silhouette, davies_bouldin = _separation(model.matrix.values, model.labels, section.seed)
     metrics = {
         "entities": features.height, "segments": int(model.labels.max() + 1),
         "segments_before_constraints": int(model.chosen.k), "silhouette": silhouette,

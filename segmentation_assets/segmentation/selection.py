@@ -95,6 +95,18 @@ def _interpretability(k: int, max_segments: int) -> float:
     return float(np.clip(1.0 - (k - 2) / (max_segments - 1), 0.0, 1.0))
 
 
+def separation(values: np.ndarray, labels: np.ndarray, seed: int) -> tuple[float, float]:
+    """(silhouette, Davies-Bouldin) of a partition with at least two segments; NaN silhouette when
+    the seeded sample (at most SILHOUETTE_SAMPLE_ROWS rows) drew a single segment."""
+    n = values.shape[0]
+    sample = SILHOUETTE_SAMPLE_ROWS if n > SILHOUETTE_SAMPLE_ROWS else None
+    try:
+        sil = float(silhouette_score(values, labels, sample_size=sample, random_state=seed))
+    except ValueError:
+        sil = float("nan")
+    return sil, float(davies_bouldin_score(values, labels))
+
+
 def score_candidate(
     values: np.ndarray,
     candidate: FittedSegmentation,
@@ -115,12 +127,7 @@ def score_candidate(
     if k >= n:
         return CandidateScore(candidate.algorithm, k, nan, nan, stab, interp, nan, False,
                               f"{k} segments for {n} entities: every entity alone")
-    sample = SILHOUETTE_SAMPLE_ROWS if n > SILHOUETTE_SAMPLE_ROWS else None
-    try:
-        sil = float(silhouette_score(values, candidate.labels, sample_size=sample, random_state=seed))
-    except ValueError:  # the seeded sample drew a single segment (one segment is a sliver): no credit
-        sil = nan
-    db = float(davies_bouldin_score(values, candidate.labels))
+    sil, db = separation(values, candidate.labels, seed)  # a NaN silhouette gets no credit
     parts = {
         "silhouette": (sil + 1.0) / 2.0 if not math.isnan(sil) else 0.0,
         "davies_bouldin": 1.0 / (1.0 + db),

@@ -75,89 +75,55 @@ def feature_metadata(table: FeatureTable, name: str) -> dict:
     }
 
 
-def _spec(table: str, description: str, deps: list[list[str]]) -> dict:
-    return dict(key=["features", table], deps=deps, group_name="features", owners=[OWNER],
-                kinds={"polars", "duckdb"}, description=description, pool=WAREHOUSE_POOL)
-
-
-def _materialize(warehouse: DuckDBResource, table: FeatureTable, name: str) -> dg.MaterializeResult:
-    write_tables(warehouse, {("features", name): table.frame})
-    return dg.MaterializeResult(metadata=feature_metadata(table, f"features.{name}"))
-
-
-@dg.asset(**_spec(
-    "product_features",
-    "One row per SKU: velocity, variability (CoV, ADI, CV², Syntetos-Boylan class), ABC / XYZ / FMR, margin, "
-    "cost to serve, lifecycle, trend, seasonality, forecastability and external risk. Null where a source is "
-    "absent, and the metadata says why.",
-    INPUT_DEPS,
-))
-def product_features_asset(warehouse: DuckDBResource, settings: SegmentationSettings) -> dg.MaterializeResult:
-    config = settings.load()
-    table = product_features(read_feature_inputs(warehouse, config), config.features)
-    return _materialize(warehouse, table, "product_features")
-
-
-@dg.asset(**_spec(
-    "customer_features",
-    "One row per customer: volume, order pattern, margin, cost to serve (freight, handling, order processing), "
-    "profit after cost to serve and service requirements from the CRM.",
-    INPUT_DEPS,
-))
-def customer_features_asset(warehouse: DuckDBResource, settings: SegmentationSettings) -> dg.MaterializeResult:
-    config = settings.load()
-    table = customer_features(read_feature_inputs(warehouse, config), config.features)
-    return _materialize(warehouse, table, "customer_features")
-
-
-@dg.asset(**_spec(
-    "product_customer_features",
-    "One row per SKU x customer pair that traded: volume, regularity and how much each matters to the other.",
-    INPUT_DEPS,
-))
-def product_customer_features_asset(warehouse: DuckDBResource, settings: SegmentationSettings) -> dg.MaterializeResult:
-    config = settings.load()
-    table = product_customer_features(read_feature_inputs(warehouse, config), config.features)
-    return _materialize(warehouse, table, "product_customer_features")
-
-
-def window_features(inputs: FeatureInputs, config: SegmentationConfig, builder) -> tuple[pl.DataFrame, list[str]]:
-    """The features of each rolling window, stacked with a `window` label column, oldest first."""
+def window_features(inputs: FeatureInputs, config: SegmentationConfig, builder) -> tuple[pl.DataFrame, str]:
+    """The features of each rolling window, stacked with a `window` label column (oldest first), and
+    a note; an empty frame and the reason when the history is too short for the configured windows."""
     stability = config.segmentation.stability
     full = feature_window(inputs.weekly_demand, config.features.history_weeks)
-    frames, labels = [], []
-    for window in rolling_windows(full, stability.window_weeks, stability.step_weeks, stability.windows):
-        label = f"{window.start}..{window.end}"
-        frames.append(builder(inputs, config.features, window).frame.with_columns(pl.lit(label).alias("window")))
-        labels.append(label)
-    return pl.concat(frames, how="diagonal_relaxed").select("window", pl.exclude("window")), labels
-
-
-def _windows_asset(warehouse: DuckDBResource, config: SegmentationConfig, builder, name: str) -> dg.MaterializeResult:
-    inputs = read_feature_inputs(warehouse, config)
     try:
-        frame, labels = window_features(inputs, config, builder)
-        note = f"{len(labels)} windows: " + ", ".join(labels)
-    except ValueError as error:  # history too short for the configured windows
-        frame, note = pl.DataFrame({"window": []}, schema={"window": pl.Utf8}), str(error)
-    write_tables(warehouse, {("features", name): frame})
-    return dg.MaterializeResult(metadata=table_metadata(frame, f"features.{name}") | {"windows": note})
+        windows = rolling_windows(full, stability.window_weeks, stability.step_weeks, stability.windows)
+    except ValueError as error:
+        return pl.DataFrame({"window": []}, schema={"window": pl.Utf8}), str(error)
+    frames = [builder(inputs, config.features, window).frame.with_columns(pl.lit(f"{window.start}..{window.end}")
+                                                                          .alias("window")) for window in windows]
+    stacked = pl.concat(frames, how="diagonal_relaxed").select("window", pl.exclude("window"))
+    return stacked, f"{len(windows)} windows: " + ", ".join(f"{w.start}..{w.end}" for w in windows)
 
 
-@dg.asset(**_spec(
-    "product_feature_windows",
-    "Product features recomputed on each rolling history window (fit on one, assign the next): the input of "
-    "the out-of-sample stability check.",
-    INPUT_DEPS,
-))
-def product_feature_windows(warehouse: DuckDBResource, settings: SegmentationSettings) -> dg.MaterializeResult:
-    return _windows_asset(warehouse, settings.load(), product_features, "product_feature_windows")
+# table -> (what builds it, on rolling windows?, description)
+FEATURE_TABLES = {
+    "product_features": (product_features, False, "One row per SKU: velocity, variability (CoV, ADI, CV², "
+                         "Syntetos-Boylan class), ABC / XYZ / FMR, margin, cost to serve, lifecycle, trend, seasonality, "
+                         "forecastability and external risk. Null where a source is absent, and the metadata says why."),
+    "customer_features": (customer_features, False, "One row per customer: volume, order pattern, margin, cost to "
+                          "serve (freight, handling, order processing), profit after cost to serve and service "
+                          "requirements from the CRM."),
+    "product_customer_features": (product_customer_features, False, "One row per SKU x customer pair that traded: "
+                                  "volume, regularity and how much each matters to the other."),
+    "product_feature_windows": (product_features, True, "Product features recomputed on each rolling history window "
+                                "(fit on one, assign the next): the input of the out-of-sample stability check."),
+    "customer_feature_windows": (customer_features, True, "Customer features recomputed on each rolling history "
+                                 "window, for the stability check."),
+}
 
 
-@dg.asset(**_spec(
-    "customer_feature_windows",
-    "Customer features recomputed on each rolling history window, for the stability check.",
-    INPUT_DEPS,
-))
-def customer_feature_windows(warehouse: DuckDBResource, settings: SegmentationSettings) -> dg.MaterializeResult:
-    return _windows_asset(warehouse, settings.load(), customer_features, "customer_feature_windows")
+@dg.multi_asset(
+    specs=[dg.AssetSpec(["features", table], deps=INPUT_DEPS, group_name="features", owners=[OWNER],
+                        kinds={"polars", "duckdb"}, description=description)
+           for table, (_, _, description) in FEATURE_TABLES.items()],
+    pool=WAREHOUSE_POOL,
+    name="feature_tables",
+)
+def feature_tables(warehouse: DuckDBResource, settings: SegmentationSettings):
+    """All feature tables from one read of the marts (10M+ order lines at scale are read once)."""
+    config = settings.load()
+    inputs = read_feature_inputs(warehouse, config)
+    for table, (builder, on_windows, _) in FEATURE_TABLES.items():
+        if on_windows:
+            frame, note = window_features(inputs, config, builder)
+            metadata = table_metadata(frame, f"features.{table}") | {"windows": note}
+        else:
+            built = builder(inputs, config.features)
+            frame, metadata = built.frame, feature_metadata(built, f"features.{table}")
+        write_tables(warehouse, {("features", table): frame})
+        yield dg.MaterializeResult(asset_key=["features", table], metadata=metadata)
