@@ -229,7 +229,7 @@ def test_names_describe_what_stands_out_and_are_unique():
     assert len(set(names.values())) == 3
 
 
-def test_colliding_names_take_the_next_descriptor_then_a_number():
+def test_colliding_names_are_told_apart_by_what_separates_them_and_lumpy_is_said_once():
     population = pl.DataFrame({c: [-1.0, -0.5, 0.0, 0.5, 1.0] for c in
                                ["adi", "cv2", "trend", "seasonality_strength", "demand_cov"]})  # median 0, IQR 1
     profiles = pl.DataFrame({
@@ -237,13 +237,15 @@ def test_colliding_names_take_the_next_descriptor_then_a_number():
         "adi": [5.0, 5.0, 0.0, 0.0],
         "cv2": [4.0, 4.0, 0.0, 0.0],
         "trend": [3.0, 3.0, -2.0, -2.0],
-        "seasonality_strength": [2.0, 0.0, 0.0, 0.0],
-        "demand_cov": [0.0, 1.5, 0.0, 0.0],
+        "seasonality_strength": [2.0, 0.6, 0.0, 0.0],
+        "demand_cov": [0.0, 0.0, 0.0, 0.0],
     })
     names = name_segments(profiles, population, "product")
-    assert names[0] == "intermittent, lumpy, growing, seasonal"
-    assert names[1] == "intermittent, lumpy, growing, erratic"
-    assert names[2] == "declining" and names[3] == "declining 2"
+    # intermittent (z 5) with uneven sizes (z 4) is "lumpy"; both are also seasonal (z 2 and 0.6 > 0.5),
+    # and seasonality is what separates them most
+    assert names[0] == "lumpy, growing, seasonal (higher seasonality strength)"
+    assert names[1] == "lumpy, growing, seasonal (lower seasonality strength)"
+    assert names[2] == "declining" and names[3] == "declining 2", "identical profiles: only a number tells them apart"
     customers = name_segments(pl.DataFrame({"segment_id": [0], "total_revenue": [10.0]}),
                               pl.DataFrame({"total_revenue": [1.0, 10.0, 100.0]}), "customer")
     assert customers == {0: "typical"}

@@ -4,9 +4,10 @@ Method: for each feature with a vocabulary entry, the robust z of the segment me
 population median, in units of the population IQR (standard deviation if the IQR is 0; features
 flagged `skewed` in the catalog are compared after log1p, as the clustering sees them). The up to
 3 features with the largest |z| above `MIN_Z` give the name, using the word for their side; a side
-without a word (None) says nothing. Names are unique: colliding names take the segment's next
-descriptor, then a number (" 2"). A segment that stands out on nothing is "core" (products) or
-"typical" (customers). Deterministic: ties are broken by vocabulary order, then segment id.
+without a word (None) says nothing. Names are unique: segments with the same words are told apart
+by the feature that separates them most ("(higher revenue)" / "(lower revenue)"), or a number
+when nothing does. A segment that stands out on nothing is "core" (products) or "typical"
+(customers). Deterministic: ties are broken by vocabulary order, then segment id.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ VOCABULARY: dict[EntityType, dict[str, Words]] = {
         "weekly_units": ("slow", "fast"),
         "demand_cov": ("stable", "erratic"),
         "adi": (None, "intermittent"),
-        "cv2": (None, "lumpy"),
+        "cv2": (None, "uneven sizes"),
         "trend": ("declining", "growing"),
         "seasonality_strength": (None, "seasonal"),
         "age_weeks": ("new", None),
@@ -83,10 +84,10 @@ def _prepared(column: pl.Series, skewed: bool) -> np.ndarray:
     return np.log1p(np.clip(values, 0.0, None)) if skewed else values
 
 
-def _descriptors(profiles: pl.DataFrame, population: pl.DataFrame, entity_type: EntityType) -> dict[int, list[str]]:
-    """Segment id -> its words, strongest first (|z| > MIN_Z and a word on that side)."""
-    scored: dict[int, list[tuple[float, int, str]]] = {int(s): [] for s in profiles.get_column("segment_id")}
-    for rank, (name, (low, high)) in enumerate(VOCABULARY[entity_type].items()):
+def _z_scores(profiles: pl.DataFrame, population: pl.DataFrame, entity_type: EntityType) -> dict[str, dict[int, float]]:
+    """Vocabulary feature -> segment id -> robust z of the segment median against the population."""
+    scores: dict[str, dict[int, float]] = {}
+    for name in VOCABULARY[entity_type]:
         if name not in profiles.columns or name not in population.columns:
             continue
         skewed = feature(entity_type, name).skewed
@@ -98,15 +99,44 @@ def _descriptors(profiles: pl.DataFrame, population: pl.DataFrame, entity_type: 
         spread = float(q3 - q1) or float(np.std(pop))
         if spread <= 0:
             continue
+        scores[name] = {}
         for segment, median in zip(profiles.get_column("segment_id"), profiles.get_column(name)):
-            if median is None or not np.isfinite(median):
-                continue
-            value = float(np.log1p(max(median, 0.0))) if skewed else float(median)
-            z = (value - centre) / spread
+            if median is not None and np.isfinite(median):
+                value = float(np.log1p(max(median, 0.0))) if skewed else float(median)
+                scores[name][int(segment)] = (value - centre) / spread
+    return scores
+
+
+def _descriptors(scores: dict[str, dict[int, float]], segments: list[int], entity_type: EntityType) -> dict[int, list[str]]:
+    """Segment id -> its words, strongest first (|z| > MIN_Z and a word on that side). Intermittent
+    demand with uneven sizes is said the planner's way: lumpy."""
+    scored: dict[int, list[tuple[float, int, str]]] = {segment: [] for segment in segments}
+    for rank, (name, (low, high)) in enumerate(VOCABULARY[entity_type].items()):
+        for segment, z in scores.get(name, {}).items():
             word = high if z > 0 else low
             if abs(z) > MIN_Z and word:
-                scored[int(segment)].append((-abs(z), rank, word))
-    return {segment: [word for _, _, word in sorted(items)] for segment, items in scored.items()}
+                scored[segment].append((-abs(z), rank, word))
+    words = {segment: [word for _, _, word in sorted(items)] for segment, items in scored.items()}
+    for items in words.values():
+        if "intermittent" in items and "uneven sizes" in items:
+            items[items.index("intermittent")] = "lumpy"
+            items.remove("uneven sizes")
+    return words
+
+
+def _tell_apart(members: list[int], scores: dict[str, dict[int, float]], entity_type: EntityType) -> dict[int, str]:
+    """Suffixes for segments that got the same words: their order on the feature that separates
+    them most, e.g. "(higher revenue)" / "(lower revenue)"; a number when nothing does."""
+    spread = {name: max(z[m] for m in members) - min(z[m] for m in members)
+              for name, z in scores.items() if all(m in z for m in members)}
+    best = max(spread, key=lambda name: (spread[name], name), default=None)
+    if best is None or spread[best] <= 0:
+        return {m: "" if i == 0 else f" {i + 1}" for i, m in enumerate(members)}
+    ordered = sorted(members, key=lambda m: (scores[best][m], m))
+    label = feature(entity_type, best).label
+    ranks = {2: ["lower", "higher"], 3: ["lowest", "middle", "highest"]}.get(len(ordered))
+    return {m: f" ({ranks[i]} {label})" if ranks else f" ({label} rank {i + 1} of {len(ordered)})"
+            for i, m in enumerate(ordered)}
 
 
 def name_segments(profiles: pl.DataFrame, population: pl.DataFrame, entity_type: EntityType) -> dict[int, str]:
@@ -118,35 +148,15 @@ def name_segments(profiles: pl.DataFrame, population: pl.DataFrame, entity_type:
     if {"segment_id", "entities"} <= set(population.columns) or population.height < 2:
         raise ValueError("population must be the per-entity feature frame (one row per entity, to measure "
                          "the spread), not a profile of medians")
-    words = _descriptors(profiles, population, entity_type)
-    depth = {segment: min(MAX_WORDS, len(items)) for segment, items in words.items()}
-
-    def name(segment: int) -> str:
-        return ", ".join(words[segment][: depth[segment]]) or PLAIN_NAME[entity_type]
-
-    while True:  # extend colliding names with their next descriptor while any of them can
-        groups: dict[str, list[int]] = {}
-        for segment in sorted(words):
-            groups.setdefault(name(segment), []).append(segment)
-        extended = False
-        for members in groups.values():
-            if len(members) < 2:
-                continue
-            for segment in members:
-                if depth[segment] < len(words[segment]):
-                    depth[segment] += 1
-                    extended = True
-        if not extended:
-            break
-
+    segments = [int(s) for s in profiles.get_column("segment_id")]
+    scores = _z_scores(profiles, population, entity_type)
+    words = _descriptors(scores, segments, entity_type)
+    base = {s: ", ".join(words[s][:MAX_WORDS]) or PLAIN_NAME[entity_type] for s in segments}
+    groups: dict[str, list[int]] = {}
+    for segment in sorted(segments):
+        groups.setdefault(base[segment], []).append(segment)
     names: dict[int, str] = {}
-    used: set[str] = set()
-    for segment in sorted(words):
-        base = name(segment)
-        candidate, number = base, 1
-        while candidate in used:
-            number += 1
-            candidate = f"{base} {number}"
-        names[segment] = candidate
-        used.add(candidate)
+    for name, members in groups.items():
+        suffixes = _tell_apart(members, scores, entity_type) if len(members) > 1 else {members[0]: ""}
+        names.update({m: name + suffixes[m] for m in members})
     return names
