@@ -60,4 +60,15 @@ def _summary(path: Path) -> str:
                 "select rule, count(*) from quarantine.order_lines group by 1 order by 2 desc"
             ).fetchall():
                 lines.append(f"  {rule:<28} {count:>8,}")
+        if ("segments", "model_versions") in existing:
+            lines.append("Segments in service (segments.current_assignments; `segmentation models list`):")
+            for version, entity_type, algorithm in connection.execute(
+                "select model_version, entity_type, algorithm from segments.model_versions where is_current order by 2"
+            ).fetchall():
+                lines.append(f"  {version} ({algorithm})")
+                for name, count in connection.execute(
+                    "select segment_name, count(*) from segments.assignments where model_version = ? "
+                    "group by segment_id, segment_name order by segment_id", [version]
+                ).fetchall():
+                    lines.append(f"    {name:<60} {count:>8,} {entity_type}s")
     return "\n".join(lines)

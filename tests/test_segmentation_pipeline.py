@@ -188,3 +188,12 @@ def test_a_segmentation_that_cannot_be_fitted_fails_clearly_and_keeps_the_curren
     checks = {e.asset_key.to_user_string(): e.passed for e in result.get_asset_check_evaluations()}
     assert checks["segments/product_segments"] is False
     assert "segments/customer_segments" in checks, "customers were still segmented"
+
+
+def test_run_summary_lists_the_segments_in_service(sample_run):
+    from segmentation_assets.summary import warehouse_summary
+
+    text = warehouse_summary(sample_run.warehouse)
+    section = text[text.index("Segments in service"):]
+    for row in sample_run.sql("select model_version, segment_name from segments.current_assignments").unique().iter_rows():
+        assert row[0] in section and row[1] in section
