@@ -311,3 +311,16 @@ def test_xyz_and_sbc_boundaries() -> None:
 def test_thirds_split_by_rank() -> None:
     frame = pl.DataFrame({"id": list("abcdef"), "v": [6.0, 1, 5, 2, 4, 3]})
     assert thirds_class(frame, "v", ["id"]).to_list() == ["high", "low", "high", "low", "medium", "medium"]
+
+
+def test_stability_windows_shrink_to_fit_a_short_history_and_say_so() -> None:
+    from segmentation_assets.features.history import stability_windows
+
+    full = window(0, 59)  # 60 weeks
+    exact, note = stability_windows(full, 28, 8, 4)
+    assert [w.weeks for w in exact] == [28] * 5 and exact[-1].end == full.end and "shortened" not in note
+    shrunk, note = stability_windows(full, 78, 8, 4)
+    assert [w.weeks for w in shrunk] == [60 - 32] * 5 and shrunk[0].start == full.start
+    assert "shortened from 78 to 28 weeks" in note
+    none, note = stability_windows(window(0, 39), 78, 8, 4)
+    assert none == [] and "too short" in note

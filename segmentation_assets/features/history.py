@@ -99,6 +99,25 @@ def rolling_windows(full: DemandWindow, window_weeks: int, step_weeks: int, coun
     return windows
 
 
+MIN_STABILITY_WINDOW_WEEKS = 26  # half a year: shorter windows say little about a demand cycle
+
+
+def stability_windows(full: DemandWindow, window_weeks: int, step_weeks: int, count: int) -> tuple[list[DemandWindow], str]:
+    """The rolling windows of the stability check and a note for the metadata. When the history is
+    shorter than the configured windows need, the windows shrink to fit (down to half a year) and
+    the note says so; below that, no windows and the note says why."""
+    try:
+        windows = rolling_windows(full, window_weeks, step_weeks, count)
+        note = ""
+    except ValueError as error:
+        fitted = full.weeks - count * step_weeks
+        if fitted < MIN_STABILITY_WINDOW_WEEKS:
+            return [], f"{error}; even windows of {MIN_STABILITY_WINDOW_WEEKS} weeks do not fit"
+        windows = rolling_windows(full, fitted, step_weeks, count)
+        note = f"windows shortened from {window_weeks} to {fitted} weeks to fit the history; "
+    return windows, note + f"{len(windows)} windows: " + ", ".join(f"{w.start}..{w.end}" for w in windows)
+
+
 def conform_weekly(weekly_demand: pl.DataFrame) -> pl.DataFrame:
     """Weekly demand with the known columns cast (DECIMAL revenue to Float64); an absent
     measure column counts as 0. `sku` and `week_start` are required."""

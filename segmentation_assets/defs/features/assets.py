@@ -20,7 +20,7 @@ from segmentation_assets.features.history import (
     demand_for_segmentation,
     feature_window,
     order_lines_for_segmentation,
-    rolling_windows,
+    stability_windows,
 )
 from segmentation_assets.warehouse import preview_markdown
 
@@ -76,18 +76,16 @@ def feature_metadata(table: FeatureTable, name: str) -> dict:
 
 
 def window_features(inputs: FeatureInputs, config: SegmentationConfig, builder) -> tuple[pl.DataFrame, str]:
-    """The features of each rolling window, stacked with a `window` label column (oldest first), and
-    a note; an empty frame and the reason when the history is too short for the configured windows."""
+    """The features of each rolling window stacked with a `window` label column (oldest first), and a
+    note; an empty frame when the history is too short even for shortened windows."""
     stability = config.segmentation.stability
     full = feature_window(inputs.weekly_demand, config.features.history_weeks)
-    try:
-        windows = rolling_windows(full, stability.window_weeks, stability.step_weeks, stability.windows)
-    except ValueError as error:
-        return pl.DataFrame({"window": []}, schema={"window": pl.Utf8}), str(error)
+    windows, note = stability_windows(full, stability.window_weeks, stability.step_weeks, stability.windows)
+    if not windows:
+        return pl.DataFrame({"window": []}, schema={"window": pl.Utf8}), note
     frames = [builder(inputs, config.features, window).frame.with_columns(pl.lit(f"{window.start}..{window.end}")
                                                                           .alias("window")) for window in windows]
-    stacked = pl.concat(frames, how="diagonal_relaxed").select("window", pl.exclude("window"))
-    return stacked, f"{len(windows)} windows: " + ", ".join(f"{w.start}..{w.end}" for w in windows)
+    return pl.concat(frames, how="diagonal_relaxed").select("window", pl.exclude("window")), note
 
 
 # table -> (what builds it, on rolling windows?, description)
