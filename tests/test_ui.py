@@ -37,7 +37,7 @@ pytestmark = pytest.mark.ui
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 LOCATION = "segmentation"
 JOB = "segmentation_pipeline"
-LAYERS = ["landing", "raw", "staging", "reconcile", "marts", "quarantine", "quality"]
+LAYERS = ["landing", "raw", "staging", "reconcile", "marts", "quarantine", "quality", "features", "segments"]
 STARTUP_TIMEOUT = 120.0
 RUNS_TIMEOUT = 360.0
 BROWSER_TIMEOUT = 90.0
@@ -258,6 +258,12 @@ def test_graphql_lineage_runs_unbroken_from_landing_file_to_mart(ui):
     assert layer_order == sorted(layer_order), f"the chain goes back a layer: {[(k, groups[k]) for k in chain]}"
 
     assert set(groups.values()) == set(LAYERS), f"groups {sorted(set(groups.values()))} are not the layers {LAYERS}"
+
+    audit = _upstream_path(parents, "segments/assignments", "landing/erp__order_lines")
+    assert audit is not None, "a segment assignment cannot be traced back to the order-line files"
+    assert any(key.startswith("features/") for key in audit), audit
+    audit_order = [LAYERS.index(groups[key]) for key in audit]
+    assert audit_order == sorted(audit_order), f"the audit trail goes back a layer: {audit}"
 
 
 def test_every_asset_is_grouped_under_its_own_layer(ui):
