@@ -72,7 +72,7 @@ volumes = st.one_of(
 )
 
 
-@settings(max_examples=50, deadline=None)
+@settings(max_examples=300, deadline=None)
 @given(
     n=st.integers(1, 40),
     raw_labels=st.lists(st.integers(0, 12), min_size=40, max_size=40),
@@ -104,3 +104,34 @@ def test_constraints_always_hold(n, raw_labels, raw_values, raw_volume, min_shar
     assert out.after.get_column("entities").sum() == n
     again = enforce_constraints(labels, values, volume, min_share, max_segments)
     assert (again.labels == result).all() and again.actions == out.actions
+
+
+@settings(max_examples=20, deadline=None)
+@given(
+    n=st.integers(12, 60),
+    seed=st.integers(0, 10_000),
+    min_share=st.floats(0.0, 0.3),
+    max_segments=st.integers(1, 8),
+    measure=st.sampled_from(["units", "revenue", "entities"]),
+)
+def test_the_engine_honours_the_constraints_on_any_features(n, seed, min_share, max_segments, measure):
+    """The whole fit (candidates, selection, constraints), not just the constraint step."""
+    import polars as pl
+
+    from segmentation_assets.config import SegmentationConfig
+    from segmentation_assets.segmentation.engine import fit_model, volume, with_entity_id
+
+    rng = np.random.default_rng(seed)
+    features = with_entity_id(pl.DataFrame({
+        "sku": [f"S{i:03d}" for i in range(n)],
+        "weekly_units": rng.lognormal(2, 1.5, n), "demand_cov": rng.gamma(1, 0.8, n), "trend": rng.normal(0, 1, n),
+        "total_units": rng.lognormal(6, 2, n), "total_revenue": rng.lognormal(8, 2, n),
+    }), "product")
+    config = SegmentationConfig.model_validate({"segmentation": {
+        "products": {"criteria": {"weekly_units": 1, "demand_cov": 1, "trend": 1}},
+        "constraints": {"min_volume_share": min_share, "max_segments": max_segments, "volume_measure": measure},
+    }}).segmentation
+    model = fit_model(features, "product", config)
+    shares = _shares(model.labels, volume(features, measure))
+    assert len(shares) <= max_segments
+    assert min(shares.values()) >= min_share - 1e-12
