@@ -9,6 +9,7 @@ import pytest
 
 from segmentation_assets.config import FeaturesConfig, ForecastConfig
 from segmentation_assets.features.build import (
+    prepared_inputs,
     FeatureInputs,
     customer_features,
     product_customer_features,
@@ -146,11 +147,14 @@ def test_product_forecast_picks_a_model_and_leaves_short_histories_out(inputs) -
 
 def test_tables_do_not_depend_on_input_row_order(inputs) -> None:
     shuffled = FeatureInputs(**{
-        name: (frame.sample(fraction=1.0, shuffle=True, seed=3) if frame is not None else None)
+        name: (frame.sample(fraction=1.0, shuffle=True, seed=3) if isinstance(frame, pl.DataFrame) else frame)
         for name, frame in vars(inputs).items()
     })
+    prepared = prepared_inputs(shuffled, CONFIG)  # sorted once, costs allocated once: same tables
     for build in (product_features, customer_features, product_customer_features):
-        assert build(inputs, CONFIG).frame.equals(build(shuffled, CONFIG).frame), build.__name__
+        expected = build(inputs, CONFIG).frame
+        assert expected.equals(build(shuffled, CONFIG).frame), build.__name__
+        assert expected.equals(build(prepared, CONFIG).frame), build.__name__
 
 
 def test_customer_table(inputs) -> None:
@@ -214,3 +218,13 @@ def test_forecastability_on_hand_made_series() -> None:
     assert note.endswith("1 SKUs sold nothing in the backtest weeks (forecast_wape only)")
     again, _ = forecastability(completed.reverse(), config)
     assert again.equals(frame)
+
+
+def test_costs_allocated_once_give_the_same_window_tables(inputs) -> None:
+    prepared = prepared_inputs(inputs, CONFIG)
+    last = DemandWindow(week(WEEKS - 10), week(WEEKS - 1))
+    for build in (product_features, customer_features):
+        windowed = build(inputs, CONFIG, last).frame
+        assert windowed.equals(build(prepared, CONFIG, last).frame), build.__name__
+    assert customer_features(inputs, CONFIG, last).frame["cost_to_serve"].sum() < \
+        customer_features(inputs, CONFIG).frame["cost_to_serve"].sum(), "the window holds fewer lines' costs"

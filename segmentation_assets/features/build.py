@@ -22,6 +22,7 @@ from segmentation_assets.features.demand_profile import (
     seasonality_strength,
 )
 from segmentation_assets.features.economics import (
+    LineCosts,
     customer_margin,
     customer_profitability,
     gross_margin,
@@ -68,6 +69,10 @@ class FeatureInputs:
     supply: pl.DataFrame | None = None  # staging.stg_erp__supply, current rows
     supplier_risk: pl.DataFrame | None = None  # staging.stg_external__supplier_risk, current rows
     market_index: pl.DataFrame | None = None  # staging.stg_external__market_index, current rows
+    # Set by `prepared_inputs`: frames already in key order, and every line's cost to serve over
+    # all history, so building many tables and windows sorts and allocates costs once.
+    in_key_order: bool = False
+    costs: LineCosts | None = None
 
 
 @dataclass(frozen=True)
@@ -96,12 +101,29 @@ _KEYS: dict[str, tuple[str, ...]] = {
 def _in_key_order(inputs: FeatureInputs) -> FeatureInputs:
     """The inputs sorted by their keys: float sums then add up in one fixed order, so the
     features come out bit-for-bit the same whatever order the warehouse returned rows in."""
+    if inputs.in_key_order:
+        return inputs
     def ordered(frame: pl.DataFrame | None, keys: tuple[str, ...]) -> pl.DataFrame | None:
         if frame is None or frame.height == 0 or not set(keys) <= set(frame.columns):
             return frame
         return frame.sort(list(keys), maintain_order=True, nulls_last=True)
 
-    return replace(inputs, **{name: ordered(getattr(inputs, name), keys) for name, keys in _KEYS.items()})
+    return replace(inputs, in_key_order=True,
+                   **{name: ordered(getattr(inputs, name), keys) for name, keys in _KEYS.items()})
+
+
+def prepared_inputs(inputs: FeatureInputs, config: FeaturesConfig) -> FeatureInputs:
+    """Sort once and allocate every order line's cost to serve once, for callers that build several
+    tables or windows from the same inputs (the results are the same as without)."""
+    inputs = _in_key_order(inputs)
+    costs = line_costs(inputs.order_lines, inputs.shipments, inputs.freight, None, config.order_processing_cost_per_order)
+    return replace(inputs, costs=costs)
+
+
+def _line_costs(inputs: FeatureInputs, window: DemandWindow, config: FeaturesConfig) -> LineCosts:
+    if inputs.costs is not None:
+        return inputs.costs.in_window(window)
+    return line_costs(inputs.order_lines, inputs.shipments, inputs.freight, window, config.order_processing_cost_per_order)
 
 
 def conform(frame: pl.DataFrame, entity_type: EntityType) -> pl.DataFrame:
@@ -189,8 +211,7 @@ def product_features(
     if uncosted:
         notes["gross_margin"] = notes["gross_margin_pct"] = f"{uncosted} SKUs have no unit cost in dim_product"
     frame = frame.join(_forecasts(completed, config, with_forecast, notes), on="sku", how="left")
-    costs = line_costs(inputs.order_lines, inputs.shipments, inputs.freight, window,
-                       config.order_processing_cost_per_order)
+    costs = _line_costs(inputs, window, config)
     _put(notes, "cost_to_serve_per_unit", costs.missing or costs.unattributed)
     frame = frame.join(sku_cost_to_serve(costs, inputs.order_lines, window), on="sku", how="left")
     listed = products.join(stats.select("sku"), on="sku", how="semi")  # notes count the table's SKUs
@@ -258,8 +279,7 @@ def customer_features(
         notes["gross_margin"] = notes["gross_margin_pct"] = (
             f"{uncosted} customers bought SKUs that have no unit cost in dim_product"
         )
-    costs = line_costs(inputs.order_lines, inputs.shipments, inputs.freight, window,
-                       config.order_processing_cost_per_order)
+    costs = _line_costs(inputs, window, config)
     frame = customer_profitability(frame, costs, config.profitability_thresholds)
     for name in ("cost_to_serve", "cost_to_serve_per_order", "cost_to_serve_per_unit", "net_profit",
                  "profitability_pct", "profitability_class", "cost_to_serve_class"):

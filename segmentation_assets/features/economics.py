@@ -54,15 +54,22 @@ class LineCosts:
     missing: str | None  # what is missing when `lines` is None
     unattributed: str | None  # costs that could not be tied to an order line, in words
 
+    def in_window(self, window: DemandWindow) -> "LineCosts":
+        """The costs of the lines ordered in `window` (costs computed once for all history, then cut)."""
+        if self.lines is None:
+            return self
+        return LineCosts(self.lines.filter(window.contains(pl.col("order_week"))), self.missing, self.unattributed)
+
 
 def line_costs(
     order_lines: pl.DataFrame,
     shipments: pl.DataFrame | None,
     freight: pl.DataFrame | None,
-    window: DemandWindow,
+    window: DemandWindow | None,
     cost_per_order: float,
 ) -> LineCosts:
-    """Freight, handling and order-processing cost of every order line ordered in the window.
+    """Freight, handling and order-processing cost of every order line ordered in the window
+    (`None`: all of them; `LineCosts.in_window` cuts a window out later). Rows carry `order_week`.
 
     Needs both the WMS (shipments) and the TMS (freight): without either, a cost to serve
     would be silently incomplete, so there is none. Freight of a shipment whose lines have
@@ -93,6 +100,7 @@ def line_costs(
         pl.col("sku").cast(pl.String),
         pl.col("customer_id").cast(pl.String),
         pl.col("order_date").cast(pl.Date),
+        week_of(pl.col("order_date").cast(pl.Date)).alias("order_week"),
         pl.col("is_cancelled").fill_null(False).alias("_cancelled"),
         pl.lit(True).alias("_ordered"),
     )
@@ -101,9 +109,12 @@ def line_costs(
         .with_columns((pl.col("_freight").fill_null(0) * share).alias("freight"))
         .join(lines, on=_LINE_KEY, how="left", maintain_order="left")
     )
-    shipping = shipped.filter(pl.col("_ordered").fill_null(False) & window.contains(week_of(pl.col("order_date"))))
-    ordered = lines_in_window(lines, window).filter(~pl.col("_cancelled"))
-    columns = [*_LINE_KEY, "sku", "customer_id", "freight", "handling", "processing"]
+    shipping = shipped.filter(pl.col("_ordered").fill_null(False) & pl.col("order_date").is_not_null())
+    ordered = lines.filter(pl.col("order_date").is_not_null() & ~pl.col("_cancelled"))
+    if window is not None:
+        shipping = shipping.filter(window.contains(week_of(pl.col("order_date"))))
+        ordered = lines_in_window(ordered, window)
+    columns = [*_LINE_KEY, "sku", "customer_id", "order_week", "freight", "handling", "processing"]
     records = pl.concat([
         shipping.with_columns(pl.lit(0.0).alias("processing")).select(columns),
         ordered.with_columns(

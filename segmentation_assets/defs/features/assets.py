@@ -13,6 +13,7 @@ from segmentation_assets.features.build import (
     FeatureInputs,
     FeatureTable,
     customer_features,
+    prepared_inputs,
     product_customer_features,
     product_features,
 )
@@ -115,7 +116,7 @@ FEATURE_TABLES = {
 def feature_tables(warehouse: DuckDBResource, settings: SegmentationSettings):
     """All feature tables from one read of the marts (10M+ order lines at scale are read once)."""
     config = settings.load()
-    inputs = read_feature_inputs(warehouse, config)
+    inputs = prepared_inputs(read_feature_inputs(warehouse, config), config.features)
     for table, (builder, on_windows, _) in FEATURE_TABLES.items():
         if on_windows:
             frame, note = window_features(inputs, config, builder)

@@ -13,14 +13,12 @@ from segmentation_assets.config import SegmentationConfig
 from segmentation_assets.defs.metadata import table_metadata
 from segmentation_assets.defs.resources import OWNER, WAREHOUSE_POOL, SegmentationSettings
 from segmentation_assets.defs.warehouse_io import read_tables, write_tables
-from segmentation_assets.features.catalog import EntityType
+from segmentation_assets.features.catalog import ID_COLUMNS, EntityType, feature
 from segmentation_assets.segmentation import plots
 from segmentation_assets.segmentation.baseline import baseline_matrix, baseline_segments
 from segmentation_assets.segmentation.engine import Segmentation, segment_entities
 from segmentation_assets.segmentation.model_version import register_segmentation
 from segmentation_assets.warehouse import preview_markdown
-
-ENTITIES: dict[EntityType, tuple[str, str]] = {"product": ("product", "sku"), "customer": ("customer", "customer_id")}
 
 
 def _spec(table: str, description: str, deps: list[list[str]]) -> dict:
@@ -33,7 +31,7 @@ def _md(png: bytes, alt: str) -> dg.MetadataValue:
 
 
 def _baseline(warehouse: DuckDBResource, config: SegmentationConfig, entity_type: EntityType) -> dg.MaterializeResult:
-    prefix, id_column = ENTITIES[entity_type]
+    prefix, id_column = entity_type, ID_COLUMNS[entity_type][0]
     features = read_tables(warehouse, "features", [f"{prefix}_features"])[f"{prefix}_features"]
     segments = baseline_segments(features, entity_type, id_column)
     write_tables(warehouse, {("segments", f"{prefix}_baseline"): segments})
@@ -61,7 +59,7 @@ def customer_baseline(warehouse: DuckDBResource, settings: SegmentationSettings)
 
 def _fit(warehouse: DuckDBResource, config: SegmentationConfig, entity_type: EntityType
          ) -> tuple[Segmentation, pl.DataFrame | None]:
-    prefix, _ = ENTITIES[entity_type]
+    prefix = entity_type
     tables = read_tables(warehouse, "features", [f"{prefix}_features", f"{prefix}_feature_windows"])
     baseline = read_tables(warehouse, "segments", [f"{prefix}_baseline"])[f"{prefix}_baseline"]
     windows = tables[f"{prefix}_feature_windows"]
@@ -75,8 +73,6 @@ def _scatter(segmentation: Segmentation) -> bytes:
     names = segmentation.model.matrix.names
     x, y = (top + names)[:2] if len(top) >= 2 else (names + names)[:2]
     raw = segmentation.model.matrix.raw
-    from segmentation_assets.features.catalog import feature
-
     fx, fy = feature(segmentation.entity_type, x), feature(segmentation.entity_type, y)
     return plots.segment_scatter(raw[:, names.index(x)], raw[:, names.index(y)], segmentation.model.labels,
                                  segmentation.segment_names, fx.label, fy.label, fx.skewed, fy.skewed)
