@@ -246,6 +246,12 @@ def test_colliding_names_are_told_apart_by_what_separates_them_and_lumpy_is_said
     assert names[0] == "lumpy, growing, seasonal (higher seasonality strength)"
     assert names[1] == "lumpy, growing, seasonal (lower seasonality strength)"
     assert names[2] == "declining" and names[3] == "declining 2", "identical profiles: only a number tells them apart"
+    # the same words in another order collide too; uneven sizes without intermittency go unsaid
+    reordered = name_segments(pl.DataFrame({
+        "segment_id": [0, 1], "trend": [3.0, 2.0], "seasonality_strength": [2.0, 2.5], "cv2": [4.0, 4.0],
+    }), population, "product")
+    assert reordered == {0: "growing, seasonal (higher log growth per year)",
+                         1: "seasonal, growing (lower log growth per year)"}
     customers = name_segments(pl.DataFrame({"segment_id": [0], "total_revenue": [10.0]}),
                               pl.DataFrame({"total_revenue": [1.0, 10.0, 100.0]}), "customer")
     assert customers == {0: "typical"}

@@ -47,7 +47,7 @@ PRODUCT_FEATURES: tuple[Feature, ...] = (
     _class("fmr_class", "pick frequency class"),
     _f("gross_margin", "gross margin", decimals=0),
     _f("gross_margin_pct", "gross margin %"),
-    _f("trend", "trend (log ratio recent vs earlier)"),
+    _f("trend", "log growth per year"),
     _f("seasonality_strength", "seasonality strength"),
     _f("age_weeks", "age in weeks", skewed=True, decimals=0),
     _f("weeks_since_last_sale", "weeks since last sale", skewed=True, decimals=0),

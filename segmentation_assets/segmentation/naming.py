@@ -109,7 +109,7 @@ def _z_scores(profiles: pl.DataFrame, population: pl.DataFrame, entity_type: Ent
 
 def _descriptors(scores: dict[str, dict[int, float]], segments: list[int], entity_type: EntityType) -> dict[int, list[str]]:
     """Segment id -> its words, strongest first (|z| > MIN_Z and a word on that side). Intermittent
-    demand with uneven sizes is said the planner's way: lumpy."""
+    demand with uneven sizes is said the planner's way: lumpy; uneven sizes alone go unsaid."""
     scored: dict[int, list[tuple[float, int, str]]] = {segment: [] for segment in segments}
     for rank, (name, (low, high)) in enumerate(VOCABULARY[entity_type].items()):
         for segment, z in scores.get(name, {}).items():
@@ -118,8 +118,9 @@ def _descriptors(scores: dict[str, dict[int, float]], segments: list[int], entit
                 scored[segment].append((-abs(z), rank, word))
     words = {segment: [word for _, _, word in sorted(items)] for segment, items in scored.items()}
     for items in words.values():
-        if "intermittent" in items and "uneven sizes" in items:
-            items[items.index("intermittent")] = "lumpy"
+        if "uneven sizes" in items:  # only meaningful for intermittent demand; otherwise CoV says it
+            if "intermittent" in items:
+                items[items.index("intermittent")] = "lumpy"
             items.remove("uneven sizes")
     return words
 
@@ -152,11 +153,11 @@ def name_segments(profiles: pl.DataFrame, population: pl.DataFrame, entity_type:
     scores = _z_scores(profiles, population, entity_type)
     words = _descriptors(scores, segments, entity_type)
     base = {s: ", ".join(words[s][:MAX_WORDS]) or PLAIN_NAME[entity_type] for s in segments}
-    groups: dict[str, list[int]] = {}
+    groups: dict[frozenset[str], list[int]] = {}  # the same words in another order are the same name
     for segment in sorted(segments):
-        groups.setdefault(base[segment], []).append(segment)
+        groups.setdefault(frozenset(base[segment].split(", ")), []).append(segment)
     names: dict[int, str] = {}
-    for name, members in groups.items():
+    for members in groups.values():
         suffixes = _tell_apart(members, scores, entity_type) if len(members) > 1 else {members[0]: ""}
-        names.update({m: name + suffixes[m] for m in members})
+        names.update({m: base[m] + suffixes[m] for m in members})
     return names
