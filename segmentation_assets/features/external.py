@@ -32,15 +32,18 @@ def _product_keys(products: pl.DataFrame, *columns: str) -> pl.DataFrame:
     ).unique("sku", keep="first", maintain_order=True)
 
 
+def _not_delivered(keys: pl.DataFrame, column: str, note: str) -> tuple[pl.DataFrame, str]:
+    """Every product with a null `column`, and the note saying which feed is missing."""
+    return keys.select("sku", pl.lit(None, dtype=pl.Float64).alias(column)), note
+
+
 def supplier_lead_time(products: pl.DataFrame, supply: pl.DataFrame | None) -> tuple[pl.DataFrame, str | None]:
     """`sku`, `supplier_lead_time_days`: the lead time of the product's own supplier when the
     supply table has it, else the mean over the SKU's suppliers."""
     supply = _current(supply)
     keys = _product_keys(products, "supplier_id")
     if supply is None:
-        return keys.select("sku", pl.lit(None, dtype=pl.Float64).alias("supplier_lead_time_days")), (
-            "no ERP supply extract (supplier lead times) delivered"
-        )
+        return _not_delivered(keys, "supplier_lead_time_days", "no ERP supply extract (supplier lead times) delivered")
     rows = supply.select(
         pl.col("sku").cast(pl.String), pl.col("supplier_id").cast(pl.String), pl.col("lead_time_days").cast(pl.Float64)
     ).filter(pl.col("lead_time_days").is_not_null() & (pl.col("lead_time_days") >= 0)).sort(pl.all())
@@ -62,9 +65,7 @@ def supplier_risk(
     risk = _current(supplier_risk)
     keys = _product_keys(products, "supplier_id")
     if risk is None:
-        return keys.select("sku", pl.lit(None, dtype=pl.Float64).alias("supplier_risk_score")), (
-            "no external supplier risk feed delivered"
-        )
+        return _not_delivered(keys, "supplier_risk_score", "no external supplier risk feed delivered")
     as_of = window.end + timedelta(days=6)
     latest = (
         risk.select(
@@ -90,9 +91,7 @@ def market_volatility(
     index = _current(market_index)
     keys = _product_keys(products, "category")
     if index is None:
-        return keys.select("sku", pl.lit(None, dtype=pl.Float64).alias("market_volatility")), (
-            "no external market index feed delivered"
-        )
+        return _not_delivered(keys, "market_volatility", "no external market index feed delivered")
     last_day = window.end + timedelta(days=6)
     first_day = window.end - timedelta(weeks=MARKET_WEEKS - 1)
     per_category = (
