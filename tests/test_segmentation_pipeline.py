@@ -197,3 +197,22 @@ def test_run_summary_lists_the_segments_in_service(sample_run):
     section = text[text.index("Segments in service"):]
     for row in sample_run.sql("select model_version, segment_name from segments.current_assignments").unique().iter_rows():
         assert row[0] in section and row[1] in section
+
+
+def test_without_wms_tms_crm_and_external_feeds_features_are_null_with_reasons_and_segments_still_made(
+        required_only_run):
+    run = required_only_run
+    customers = run.sql("select * from features.customer_features")
+    assert customers.height > 0
+    for column in ("cost_to_serve_per_order", "target_fill_rate", "service_tier"):
+        assert customers[column].is_null().all(), column
+    products = run.sql("select * from features.product_features")
+    for column in ("cost_to_serve_per_unit", "supplier_risk_score", "market_volatility"):
+        assert products[column].is_null().all(), column
+    assert products["demand_cov"].is_not_null().any() and products["abc_class"].is_not_null().all()
+    notes = run.materialization_metadata(["features", "customer_features"])["null_features"].value
+    assert "WMS shipments" in notes and "TMS freight" in notes
+    notes = run.materialization_metadata(["features", "product_features"])["null_features"].value
+    assert "supplier risk" in notes and "market index" in notes
+    served = run.sql("select entity_type, count(*) n from segments.current_assignments group by 1 order by 1")
+    assert served["entity_type"].to_list() == ["customer", "product"]
