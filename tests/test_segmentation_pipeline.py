@@ -76,6 +76,9 @@ def test_model_metadata_shows_plots_rules_and_stability(sample_run):
         assert "data:image/png;base64," in metadata[plot].value
     assert " then '" in metadata["decision_rules"].value
     assert metadata["model_version"].value.startswith("product-")
+    features = sample_run.materialization_metadata(["features", "product_features"])
+    described = {c.name: c.description for c in features["dagster/column_schema"].schema.columns}
+    assert described["demand_cov"] == "demand CoV" and described["adi"].startswith("average demand interval")
     baseline = sample_run.materialization_metadata(["segments", "product_baseline"])
     assert "data:image/png;base64," in baseline["pareto_curve"].value
     checks = [e for e in sample_run.result.get_asset_check_evaluations()

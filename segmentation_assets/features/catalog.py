@@ -149,5 +149,10 @@ def feature(entity_type: EntityType, name: str) -> Feature:
     raise KeyError(f"{entity_type} has no feature {name!r}")
 
 
+def labels(entity_type: EntityType) -> dict[str, str]:
+    """Feature name -> how a planner says it, for column descriptions."""
+    return {f.name: f.label for f in FEATURES[entity_type]}
+
+
 def numeric_feature_names(entity_type: EntityType) -> list[str]:
     return [f.name for f in FEATURES[entity_type] if f.numeric]

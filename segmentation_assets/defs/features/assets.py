@@ -17,6 +17,7 @@ from segmentation_assets.features.build import (
     product_customer_features,
     product_features,
 )
+from segmentation_assets.features.catalog import EntityType, labels
 from segmentation_assets.features.history import (
     demand_for_segmentation,
     feature_window,
@@ -63,13 +64,13 @@ def read_feature_inputs(warehouse: DuckDBResource, config: SegmentationConfig) -
     )
 
 
-def feature_metadata(table: FeatureTable, name: str) -> dict:
+def feature_metadata(table: FeatureTable, name: str, entity_type: EntityType) -> dict:
     frame = table.frame
     notes = pl.DataFrame({"feature": list(table.notes), "why null": list(table.notes.values())},
                          schema={"feature": pl.Utf8, "why null": pl.Utf8})
     numeric = [c for c, t in frame.schema.items() if t.is_numeric()]
     summary = frame.select(numeric).describe() if numeric and frame.height else pl.DataFrame()
-    return table_metadata(frame, name) | {
+    return table_metadata(frame, name, descriptions=labels(entity_type)) | {
         "window": f"{table.window.start} .. {table.window.end}",
         "null_features": dg.MetadataValue.md(preview_markdown(notes, 50) if notes.height else "_none: every feature had its sources_"),
         "summary": dg.MetadataValue.md(preview_markdown(summary, 10)),
@@ -106,6 +107,9 @@ FEATURE_TABLES = {
 }
 
 
+ENTITY_OF = {product_features: "product", customer_features: "customer", product_customer_features: "product_customer"}
+
+
 @dg.multi_asset(
     specs=[dg.AssetSpec(["features", table], deps=INPUT_DEPS, group_name="features", owners=[OWNER],
                         kinds={"polars", "duckdb"}, description=description)
@@ -118,11 +122,12 @@ def feature_tables(warehouse: DuckDBResource, settings: SegmentationSettings):
     config = settings.load()
     inputs = prepared_inputs(read_feature_inputs(warehouse, config), config.features)
     for table, (builder, on_windows, _) in FEATURE_TABLES.items():
+        entity_type = ENTITY_OF[builder]
         if on_windows:
             frame, note = window_features(inputs, config, builder)
-            metadata = table_metadata(frame, f"features.{table}") | {"windows": note}
+            metadata = table_metadata(frame, f"features.{table}", descriptions=labels(entity_type)) | {"windows": note}
         else:
             built = builder(inputs, config.features)
-            frame, metadata = built.frame, feature_metadata(built, f"features.{table}")
+            frame, metadata = built.frame, feature_metadata(built, f"features.{table}", entity_type)
         write_tables(warehouse, {("features", table): frame})
         yield dg.MaterializeResult(asset_key=["features", table], metadata=metadata)

@@ -13,7 +13,7 @@ from segmentation_assets.config import SegmentationConfig
 from segmentation_assets.defs.metadata import table_metadata
 from segmentation_assets.defs.resources import OWNER, WAREHOUSE_POOL, SegmentationSettings
 from segmentation_assets.defs.warehouse_io import read_tables, write_tables
-from segmentation_assets.features.catalog import ID_COLUMNS, EntityType, feature
+from segmentation_assets.features.catalog import ID_COLUMNS, EntityType, feature, labels
 from segmentation_assets.segmentation import plots
 from segmentation_assets.segmentation.baseline import baseline_matrix, baseline_segments
 from segmentation_assets.segmentation.engine import Segmentation, segment_entities
@@ -85,7 +85,8 @@ def _model_metadata(segmentation: Segmentation, version: str, is_new: bool) -> d
     ).select("segment_id", "segment_name", pl.exclude("segment_id", "segment_name"))
     explanation = segmentation.explanations
     metrics = {k: v for k, v in segmentation.metrics.items() if v is not None}
-    return table_metadata(profiles, f"segments.{segmentation.entity_type}_segments", 10) | {
+    described = {name: f"median {label}" for name, label in labels(segmentation.entity_type).items()}
+    return table_metadata(profiles, f"segments.{segmentation.entity_type}_segments", 10, descriptions=described) | {
         "model_version": version,
         "new_version": is_new,
         "algorithm": f"{model.chosen.algorithm}, k={model.chosen.k} before constraints, "
