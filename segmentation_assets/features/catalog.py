@@ -49,7 +49,7 @@ PRODUCT_FEATURES: tuple[Feature, ...] = (
     _f("gross_margin_pct", "gross margin %"),
     _f("trend", "log growth per year"),
     _f("seasonality_strength", "seasonality strength"),
-    _f("age_weeks", "age in weeks", skewed=True, decimals=0),
+    _f("age_weeks", "age (weeks)", skewed=True, decimals=0),
     _f("weeks_since_last_sale", "weeks since last sale", skewed=True, decimals=0),
     _class("lifecycle_status", "lifecycle status"),
     _f("customer_count", "buying customers", skewed=True, decimals=0),
