@@ -41,12 +41,8 @@ from segmentation_assets.segmentation.stability import bootstrap_stability, roll
 VOLUME_COLUMNS = {"units": "total_units", "revenue": "total_revenue", "order_lines": "total_order_lines"}
 
 
-def id_column(entity_type: EntityType) -> str:
-    """The single id column an entity type is keyed by in assignments (composite ids joined by '|')."""
-    return "|".join(ID_COLUMNS[entity_type])
-
-
 def with_entity_id(features: pl.DataFrame, entity_type: EntityType) -> pl.DataFrame:
+    """The features with `entity_id`, the one key assignments use (composite ids joined by '|')."""
     columns = ID_COLUMNS[entity_type]
     if len(columns) == 1:
         return features.with_columns(pl.col(columns[0]).cast(pl.Utf8).alias("entity_id"))
