@@ -219,3 +219,16 @@ def test_without_wms_tms_crm_and_external_feeds_features_are_null_with_reasons_a
     assert "supplier risk" in notes and "market index" in notes
     served = run.sql("select entity_type, count(*) n from segments.current_assignments group by 1 order by 1")
     assert served["entity_type"].to_list() == ["customer", "product"]
+
+
+@pytest.mark.parametrize("objective", ["working_capital", "on_time_delivery", "margin"])
+def test_every_objective_preset_segments_both_entity_types(sample_run, objective):
+    from segmentation_assets.segmentation.engine import fit_model, volume
+
+    config = SegmentationConfig.model_validate({"segmentation": {"objective": objective}}).segmentation
+    for entity_type, table in (("product", "product_features"), ("customer", "customer_features")):
+        features = with_entity_id(sample_run.sql(f"select * from features.{table}"), entity_type)
+        model = fit_model(features, entity_type, config)
+        assert model.matrix.names == list(config.criteria(entity_type)), "the preset's criteria are what clusters"
+        shares = np.bincount(model.labels, weights=volume(features, "units")) / volume(features, "units").sum()
+        assert 2 <= len(shares) <= config.constraints.max_segments and shares.min() >= 0.05
