@@ -36,7 +36,12 @@ from segmentation_assets.segmentation.selection import (
     separation,
     subsample_stability,
 )
-from segmentation_assets.segmentation.stability import bootstrap_stability, rolling_stability
+from segmentation_assets.segmentation.stability import (
+    MIGRATION_SCHEMA,
+    WINDOW_SCHEMA,
+    bootstrap_stability,
+    rolling_stability,
+)
 
 VOLUME_COLUMNS = {"units": "total_units", "revenue": "total_revenue", "order_lines": "total_order_lines"}
 
@@ -136,8 +141,8 @@ def out_of_sample(model: FittedModel, window_frames: pl.DataFrame | None, config
                   ) -> tuple[pl.DataFrame, float | None, pl.DataFrame, str]:
     """Rolling windows: the model refitted on each window assigns the next (see `stability`)."""
     if window_frames is None or window_frames.height == 0 or "window" not in window_frames.columns:
-        empty_windows, _, empty_migration = rolling_stability([], "entity_id", lambda frame: (None, None))
-        return empty_windows, None, empty_migration, "no rolling windows: the history is too short for the configured windows"
+        return (pl.DataFrame(schema=WINDOW_SCHEMA), None, pl.DataFrame(schema=MIGRATION_SCHEMA),
+                "no rolling windows: the history is too short for the configured windows")
     labels = window_frames["window"].unique(maintain_order=True).to_list()
     frames = [(label, with_entity_id(window_frames.filter(pl.col("window") == label), model.entity_type))
               for label in labels]

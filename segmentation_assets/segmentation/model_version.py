@@ -14,6 +14,7 @@ import duckdb
 import polars as pl
 
 from segmentation_assets.config import SegmentationConfig
+from segmentation_assets.features.catalog import feature
 from segmentation_assets.segmentation import plots
 from segmentation_assets.segmentation.engine import Segmentation
 from segmentation_assets.segmentation.registry import (
@@ -61,15 +62,39 @@ def build_version(segmentation: Segmentation, config: SegmentationConfig, snapsh
     )
 
 
-def artifacts_of(segmentation: Segmentation) -> dict[str, tuple[str, bytes]]:
+def _scatter(segmentation: Segmentation) -> bytes:
+    """Segments on the two criteria that explain them best (global shap importance)."""
+    top = segmentation.explanations.global_importance["feature"].head(2).to_list()
+    names = segmentation.model.matrix.names
+    x, y = (top + names)[:2] if len(top) >= 2 else (names + names)[:2]
+    raw = segmentation.model.matrix.raw
+    fx, fy = feature(segmentation.entity_type, x), feature(segmentation.entity_type, y)
+    return plots.segment_scatter(raw[:, names.index(x)], raw[:, names.index(y)], segmentation.model.labels,
+                                 segmentation.segment_names, fx.label, fy.label, fx.skewed, fy.skewed)
+
+
+def model_figures(segmentation: Segmentation) -> dict[str, bytes]:
+    """The model's plots as PNG, rendered once for the asset's metadata and the registry's artifacts;
+    `migration_matrix` only when there were rolling windows to migrate between."""
+    model = segmentation.model
+    figures = {
+        "segment_sizes": plots.segment_sizes(model.constraints.before, model.constraints.after),
+        "segment_scatter": _scatter(segmentation),
+        "global_importance": plots.importance_bar(segmentation.explanations.global_importance),
+    }
+    if segmentation.stability.migration.height:
+        figures["migration_matrix"] = plots.migration_heatmap(segmentation.stability.migration)
+    return figures
+
+
+def artifacts_of(segmentation: Segmentation, figures: dict[str, bytes]) -> dict[str, tuple[str, bytes]]:
     """What an auditor needs to reproduce or inspect the model beyond its rows."""
     explanation = segmentation.explanations
     return {
         "model.pickle": ("application/python-pickle", pickle.dumps(segmentation.model)),
         "decision_rules.txt": ("text/plain", explanation.tree_rules.encode()),
-        "global_importance.png": ("image/png", plots.importance_bar(explanation.global_importance)),
-        "segment_sizes.png": ("image/png", plots.segment_sizes(segmentation.model.constraints.before,
-                                                               segmentation.model.constraints.after)),
+        "global_importance.png": ("image/png", figures["global_importance"]),
+        "segment_sizes.png": ("image/png", figures["segment_sizes"]),
         "stability_windows.csv": ("text/csv", segmentation.stability.windows.write_csv().encode()),
         "migration.csv": ("text/csv", segmentation.stability.migration.write_csv().encode()),
         "profiles.csv": ("text/csv", segmentation.profiles.write_csv().encode()),
@@ -78,9 +103,9 @@ def artifacts_of(segmentation: Segmentation) -> dict[str, tuple[str, bytes]]:
 
 def register_segmentation(connection: duckdb.DuckDBPyConnection, segmentation: Segmentation,
                           config: SegmentationConfig, window_frames: pl.DataFrame | None,
-                          created_at: datetime | None = None) -> tuple[str, bool]:
+                          figures: dict[str, bytes], created_at: datetime | None = None) -> tuple[str, bool]:
     """Register (or re-register) the version and make it current; returns (id, is_new)."""
     version = build_version(segmentation, config, snapshot_of(segmentation, window_frames), created_at)
     explanations = segmentation.explanations.entities
-    is_new = register_version(connection, version, segmentation.assignments, explanations, artifacts_of(segmentation))
+    is_new = register_version(connection, version, segmentation.assignments, explanations, artifacts_of(segmentation, figures))
     return version.model_version, is_new

@@ -31,16 +31,6 @@ COST_COLUMNS = {
 }
 
 
-def _read(
-    warehouse: DuckDBResource, schema: str, tables: list[str], columns: dict[str, tuple[str, ...]] | None = None
-) -> dict[str, pl.DataFrame | None]:
-    return read_tables(warehouse, schema, tables, columns)
-
-
-def _write(warehouse: DuckDBResource, schema: str, table: str, frame: pl.DataFrame) -> None:
-    write_tables(warehouse, {(schema, table): frame})
-
-
 def _flag_metadata(flags: pl.DataFrame, table: str, notes: list[str]) -> dict:
     by_rule = flags.group_by("rule").len().sort("rule") if flags.height else flags
     metadata = table_metadata(flags, table) | {"flags_by_rule": dg.MetadataValue.md(preview_markdown(by_rule, 30))}
@@ -72,13 +62,14 @@ def _spec(schema: str, table: str, description: str, deps: list[list[str]]) -> d
 ))
 def demand_outliers(warehouse: DuckDBResource, settings: SegmentationSettings) -> dg.MaterializeResult:
     rules = settings.load().quality
-    marts = _read(warehouse, "marts", ["fct_order_lines", "fct_weekly_demand"], {"fct_order_lines": ORDER_LINE_COLUMNS})
+    marts = read_tables(warehouse, "marts", ["fct_order_lines", "fct_weekly_demand"],
+                        {"fct_order_lines": ORDER_LINE_COLUMNS})
     options = dict(min_history=rules.min_history, exclude_from_segmentation=rules.exclude_demand_outliers_from_segmentation)
     flags = pl.concat([
         quality.demand_outliers(marts["fct_order_lines"], rules.order_quantity_mad_threshold, **options),
         quality.weekly_demand_outliers(marts["fct_weekly_demand"], rules.weekly_demand_mad_threshold, **options),
     ])
-    _write(warehouse, "quarantine", "demand_outliers", flags)
+    write_tables(warehouse, {("quarantine", "demand_outliers"): flags})
     return dg.MaterializeResult(metadata=_flag_metadata(flags, "quarantine.demand_outliers", []))
 
 
@@ -90,11 +81,11 @@ def demand_outliers(warehouse: DuckDBResource, settings: SegmentationSettings) -
 ))
 def cost_to_serve_outliers(warehouse: DuckDBResource, settings: SegmentationSettings) -> dg.MaterializeResult:
     rules = settings.load().quality
-    marts = _read(warehouse, "marts", ["fct_freight", "fct_shipments"], COST_COLUMNS)
+    marts = read_tables(warehouse, "marts", ["fct_freight", "fct_shipments"], COST_COLUMNS)
     flags = quality.cost_to_serve_outliers(
         marts["fct_freight"], marts["fct_shipments"], rules.cost_to_serve_mad_threshold, min_history=rules.min_history
     )
-    _write(warehouse, "quarantine", "cost_to_serve_outliers", flags)
+    write_tables(warehouse, {("quarantine", "cost_to_serve_outliers"): flags})
     notes = _absent(marts, ["fct_freight", "fct_shipments"])
     return dg.MaterializeResult(metadata=_flag_metadata(flags, "quarantine.cost_to_serve_outliers", notes))
 
@@ -106,9 +97,9 @@ def cost_to_serve_outliers(warehouse: DuckDBResource, settings: SegmentationSett
 ))
 def impossible_values(warehouse: DuckDBResource) -> dg.MaterializeResult:
     needed = quality.columns_read()
-    marts = _read(warehouse, "marts", list(needed), needed)
+    marts = read_tables(warehouse, "marts", list(needed), needed)
     result = quality.impossible_values(marts, as_of=datetime.now(UTC).date())
-    _write(warehouse, "quarantine", "impossible_values", result.flags)
+    write_tables(warehouse, {("quarantine", "impossible_values"): result.flags})
     notes = [f"{s.rule} skipped: {s.reason}" for s in result.skipped]
     return dg.MaterializeResult(metadata=_flag_metadata(result.flags, "quarantine.impossible_values", notes))
 
@@ -119,14 +110,14 @@ def impossible_values(warehouse: DuckDBResource) -> dg.MaterializeResult:
     [["marts", t] for t in ("dim_product", "dim_customer", "dim_location")] + [["reconcile", t] for t in CROSSWALKS],
 ))
 def master_data_scorecard(warehouse: DuckDBResource) -> dg.MaterializeResult:
-    dims = _read(warehouse, "marts", ["dim_product", "dim_customer", "dim_location"])
-    recon = _read(warehouse, "reconcile", CROSSWALKS)
+    dims = read_tables(warehouse, "marts", ["dim_product", "dim_customer", "dim_location"])
+    recon = read_tables(warehouse, "reconcile", CROSSWALKS)
     scorecard = quality.master_data_scorecard(
         dims["dim_product"], dims["dim_customer"], dims["dim_location"],
         recon["product_crosswalk"], recon["customer_crosswalk"], recon["location_crosswalk"],
         recon["tms_location_crosswalk"], recon["exceptions"],
     )
-    _write(warehouse, "quality", "master_data_scorecard", scorecard)
+    write_tables(warehouse, {("quality", "master_data_scorecard"): scorecard})
     match_rates = scorecard.filter(pl.col("metric") == "match_rate").select("subject", "numerator", "denominator", "value")
     return dg.MaterializeResult(metadata=table_metadata(scorecard, "quality.master_data_scorecard", 10) | {
         "match_rates": dg.MetadataValue.md(preview_markdown(match_rates, 10)),
@@ -141,13 +132,13 @@ def master_data_scorecard(warehouse: DuckDBResource) -> dg.MaterializeResult:
 ))
 def cleansing_priorities(warehouse: DuckDBResource, settings: SegmentationSettings) -> dg.MaterializeResult:
     target = settings.load().scorecard.completeness_target
-    scorecard = _read(warehouse, "quality", ["master_data_scorecard"])["master_data_scorecard"]
-    marts = _read(warehouse, "marts", ["fct_order_lines", "dim_product", "dim_customer", "dim_location"],
+    scorecard = read_tables(warehouse, "quality", ["master_data_scorecard"])["master_data_scorecard"]
+    marts = read_tables(warehouse, "marts", ["fct_order_lines", "dim_product", "dim_customer", "dim_location"],
                   {"fct_order_lines": ORDER_LINE_COLUMNS})
-    exceptions = _read(warehouse, "reconcile", ["exceptions"])["exceptions"]
+    exceptions = read_tables(warehouse, "reconcile", ["exceptions"])["exceptions"]
     priorities = quality.cleansing_priorities(
         scorecard, exceptions, marts["fct_order_lines"], completeness_target=target,
         dim_product=marts["dim_product"], dim_customer=marts["dim_customer"], dim_location=marts["dim_location"],
     )
-    _write(warehouse, "quality", "cleansing_priorities", priorities)
+    write_tables(warehouse, {("quality", "cleansing_priorities"): priorities})
     return dg.MaterializeResult(metadata=table_metadata(priorities, "quality.cleansing_priorities", 10))

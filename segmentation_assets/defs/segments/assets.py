@@ -13,11 +13,11 @@ from segmentation_assets.config import SegmentationConfig
 from segmentation_assets.defs.metadata import table_metadata
 from segmentation_assets.defs.resources import OWNER, WAREHOUSE_POOL, SegmentationSettings
 from segmentation_assets.defs.warehouse_io import read_tables, write_tables
-from segmentation_assets.features.catalog import ID_COLUMNS, EntityType, feature, labels
+from segmentation_assets.features.catalog import ID_COLUMNS, EntityType, labels
 from segmentation_assets.segmentation import plots
 from segmentation_assets.segmentation.baseline import baseline_matrix, baseline_segments
 from segmentation_assets.segmentation.engine import Segmentation, segment_entities
-from segmentation_assets.segmentation.model_version import register_segmentation
+from segmentation_assets.segmentation.model_version import model_figures, register_segmentation
 from segmentation_assets.warehouse import preview_markdown
 
 
@@ -67,18 +67,7 @@ def _fit(warehouse: DuckDBResource, config: SegmentationConfig, entity_type: Ent
                             baseline=baseline), windows
 
 
-def _scatter(segmentation: Segmentation) -> bytes:
-    """Segments on the two criteria that explain them best (global shap importance)."""
-    top = segmentation.explanations.global_importance["feature"].head(2).to_list()
-    names = segmentation.model.matrix.names
-    x, y = (top + names)[:2] if len(top) >= 2 else (names + names)[:2]
-    raw = segmentation.model.matrix.raw
-    fx, fy = feature(segmentation.entity_type, x), feature(segmentation.entity_type, y)
-    return plots.segment_scatter(raw[:, names.index(x)], raw[:, names.index(y)], segmentation.model.labels,
-                                 segmentation.segment_names, fx.label, fy.label, fx.skewed, fy.skewed)
-
-
-def _model_metadata(segmentation: Segmentation, version: str, is_new: bool) -> dict:
+def _model_metadata(segmentation: Segmentation, version: str, is_new: bool, figures: dict[str, bytes]) -> dict:
     model = segmentation.model
     profiles = segmentation.profiles.with_columns(
         pl.col("segment_id").replace_strict(segmentation.segment_names, return_dtype=pl.Utf8).alias("segment_name")
@@ -96,15 +85,15 @@ def _model_metadata(segmentation: Segmentation, version: str, is_new: bool) -> d
         "constraints_before": dg.MetadataValue.md(preview_markdown(model.constraints.before, 30)),
         "constraints_after": dg.MetadataValue.md(preview_markdown(model.constraints.after, 30)),
         "constraint_actions": "\n".join(model.constraints.actions) or "none: every segment met the constraints",
-        "segment_sizes": _md(plots.segment_sizes(model.constraints.before, model.constraints.after), "segment sizes"),
-        "segment_scatter": _md(_scatter(segmentation), "segment scatter"),
-        "global_importance": _md(plots.importance_bar(explanation.global_importance), "feature importance"),
+        "segment_sizes": _md(figures["segment_sizes"], "segment sizes"),
+        "segment_scatter": _md(figures["segment_scatter"], "segment scatter"),
+        "global_importance": _md(figures["global_importance"], "feature importance"),
         "decision_rules": dg.MetadataValue.md("```\n" + explanation.tree_rules + "\n```"),
         "example_explanations": dg.MetadataValue.md(preview_markdown(
             explanation.entities.select("entity_id", "segment_name", "explanation"), 8)),
         "stability_windows": dg.MetadataValue.md(preview_markdown(segmentation.stability.windows, 10)),
-        "migration_matrix": _md(plots.migration_heatmap(segmentation.stability.migration), "migration matrix")
-        if segmentation.stability.migration.height else "no windows",
+        "migration_matrix": _md(figures["migration_matrix"], "migration matrix")
+        if "migration_matrix" in figures else "no windows",
         "bootstrap_stability": dg.MetadataValue.md(preview_markdown(segmentation.stability.bootstrap, 20)),
     }
 
@@ -162,14 +151,16 @@ def segmentation_models(context: dg.AssetExecutionContext, warehouse: DuckDBReso
             yield dg.AssetCheckResult(asset_key=["segments", f"{entity_type}_segments"], check_name="stable_out_of_sample",
                                       passed=False, severity=dg.AssetCheckSeverity.ERROR, description=failures[-1])
             continue
+        figures = model_figures(segmentation)
         with warehouse.get_connection() as connection:
-            version, is_new = register_segmentation(connection, segmentation, config, windows, datetime.now(UTC))
+            version, is_new = register_segmentation(connection, segmentation, config, windows, figures,
+                                                    datetime.now(UTC))
         write_tables(warehouse, {("segments", f"{entity_type}_segments"): segmentation.profiles.with_columns(
             pl.lit(version).alias("model_version"))})
         versions[entity_type] = version
         context.log.info(f"{entity_type} segmentation {version} ({'new' if is_new else 'same as before'})")
         yield dg.MaterializeResult(asset_key=["segments", f"{entity_type}_segments"],
-                                   metadata=_model_metadata(segmentation, version, is_new))
+                                   metadata=_model_metadata(segmentation, version, is_new, figures))
         yield _stability_check(segmentation, config, f"{entity_type}_segments")
     if versions:
         yield from _registry_results(warehouse, versions)
