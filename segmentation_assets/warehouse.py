@@ -73,14 +73,19 @@ def transaction(connection: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDB
     connection.execute("commit")
 
 
+def _execute_with_frame(connection: duckdb.DuckDBPyConnection, statement: str, frame: pl.DataFrame) -> None:
+    """Run `statement`, in which the frame's rows are the view `_incoming`."""
+    connection.register("_incoming", frame.to_arrow())
+    try:
+        connection.execute(statement)
+    finally:
+        connection.unregister("_incoming")
+
+
 def create_table(connection: duckdb.DuckDBPyConnection, schema: str, table: str, frame: pl.DataFrame) -> None:
     """Create or replace `schema.table` with the frame's rows and column types."""
     connection.execute(f'create schema if not exists "{schema}"')
-    connection.register("_incoming", frame.to_arrow())
-    try:
-        connection.execute(f'create or replace table "{schema}"."{table}" as select * from _incoming')
-    finally:
-        connection.unregister("_incoming")
+    _execute_with_frame(connection, f'create or replace table "{schema}"."{table}" as select * from _incoming', frame)
 
 
 def table_columns(connection: duckdb.DuckDBPyConnection, schema: str, table: str) -> list[str]:
@@ -96,11 +101,7 @@ def append_rows(connection: duckdb.DuckDBPyConnection, schema: str, table: str, 
     for column in frame.columns:
         if column not in existing:
             connection.execute(f'alter table "{schema}"."{table}" add column "{column}" varchar')
-    connection.register("_incoming", frame.to_arrow())
-    try:
-        connection.execute(f'insert into "{schema}"."{table}" by name select * from _incoming')
-    finally:
-        connection.unregister("_incoming")
+    _execute_with_frame(connection, f'insert into "{schema}"."{table}" by name select * from _incoming', frame)
 
 
 def replace_tables(connection: duckdb.DuckDBPyConnection, tables: Mapping[tuple[str, str], pl.DataFrame]) -> None:
