@@ -91,7 +91,9 @@ def run_stage(groups: list[str]) -> bool:
     job = definitions.resolve_job_def("segmentation_pipeline")
     selection = dg.AssetSelection.groups(*groups).resolve(definitions.resolve_asset_graph())
     result = job.execute_in_process(
-        instance=dg.DagsterInstance.ephemeral(), asset_selection=list(selection), raise_on_error=False,
+        instance=dg.DagsterInstance.ephemeral(),
+        asset_selection=list(selection),
+        raise_on_error=False,
         run_config={"loggers": {"console": {"config": {"log_level": "ERROR"}}}},
     )
     return result.success
@@ -104,7 +106,11 @@ def run_benchmark(scale: str, seed: int, workdir: Path) -> int:
     workdir.mkdir(parents=True, exist_ok=True)
     with PeakMemory() as memory:
         generated = _generate_once(scale, seed, workdir)
-    figures = [StageFigures("generate sample data", generated, memory.peak / 2**20, True)] if generated else []
+    figures = (
+        [StageFigures("generate sample data", generated, memory.peak / 2**20, True)]
+        if generated
+        else []
+    )
 
     os.environ["SEGMENTATION_LANDING_DIR"] = str(workdir / "landing")
     os.environ["SEGMENTATION_DUCKDB_PATH"] = str(workdir / "warehouse.duckdb")
@@ -113,8 +119,12 @@ def run_benchmark(scale: str, seed: int, workdir: Path) -> int:
         with PeakMemory(children_only=True) as memory:
             started = time.perf_counter()
             child = subprocess.run(
-                [sys.executable, "-c", f"import sys; from segmentation_assets.benchmark import run_stage; "
-                 f"sys.exit(0 if run_stage({groups!r}) else 1)"],
+                [
+                    sys.executable,
+                    "-c",
+                    f"import sys; from segmentation_assets.benchmark import run_stage; "
+                    f"sys.exit(0 if run_stage({groups!r}) else 1)",
+                ],
                 stdout=subprocess.DEVNULL,
             )
             seconds = time.perf_counter() - started
@@ -123,14 +133,20 @@ def run_benchmark(scale: str, seed: int, workdir: Path) -> int:
     with duckdb.connect(str(workdir / "warehouse.duckdb"), read_only=True) as connection:
         lines = connection.execute("select count(*) from raw.erp__order_lines").fetchone()[0]
     limit = os.environ.get("SEGMENTATION_DUCKDB_MEMORY_LIMIT", "default (75% of RAM)")
-    print(f"\nBenchmark: scale={scale} seed={seed} order lines in raw={lines:,} cores={os.cpu_count()} "
-          f"DuckDB memory limit={limit}")
+    print(
+        f"\nBenchmark: scale={scale} seed={seed} order lines in raw={lines:,} cores={os.cpu_count()} "
+        f"DuckDB memory limit={limit}"
+    )
     print(f"{'stage':<48} {'wall s':>9} {'peak RSS MiB':>13}  ok")
     for f in figures:
-        print(f"{f.stage:<48} {f.seconds:>9.1f} {f.peak_rss_mib:>13.0f}  {'yes' if f.success else 'NO'}")
+        print(
+            f"{f.stage:<48} {f.seconds:>9.1f} {f.peak_rss_mib:>13.0f}  {'yes' if f.success else 'NO'}"
+        )
     total = sum(f.seconds for f in figures)
     print(f"{'total':<48} {total:>9.1f} {max(f.peak_rss_mib for f in figures):>13.0f}")
-    recovery = archetype_recovery(workdir / "warehouse.duckdb", workdir / "ground_truth" / "archetypes.csv")
+    recovery = archetype_recovery(
+        workdir / "warehouse.duckdb", workdir / "ground_truth" / "archetypes.csv"
+    )
     if recovery:
         print("\nProduct segments against the generator's demand archetypes (adjusted Rand index):")
         for name, value in recovery.items():
@@ -149,15 +165,21 @@ def archetype_recovery(warehouse: Path, archetypes: Path) -> dict[str, float]:
     truth = pl.read_csv(archetypes, infer_schema=False)
     with duckdb.connect(str(warehouse), read_only=True) as connection:
         try:
-            model = connection.execute("select entity_id as sku, segment_id from segments.current_assignments "
-                                       "where entity_type = 'product'").pl()
-            baseline = connection.execute("select entity_id as sku, baseline_segment from segments.product_baseline").pl()
+            model = connection.execute(
+                "select entity_id as sku, segment_id from segments.current_assignments "
+                "where entity_type = 'product'"
+            ).pl()
+            baseline = connection.execute(
+                "select entity_id as sku, baseline_segment from segments.product_baseline"
+            ).pl()
         except duckdb.Error:
             return {}
     joined = truth.join(model, on="sku").join(baseline, on="sku")
     if joined.height == 0:
         return {}
     return {
-        f"chosen segmentation ({joined.height} SKUs)": adjusted_rand_score(joined["archetype"], joined["segment_id"]),
+        f"chosen segmentation ({joined.height} SKUs)": adjusted_rand_score(
+            joined["archetype"], joined["segment_id"]
+        ),
         "ABC x XYZ baseline": adjusted_rand_score(joined["archetype"], joined["baseline_segment"]),
     }

@@ -28,15 +28,22 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     print(f"Landing zone: {landing_dir()}\nWarehouse:    {duckdb_path()}")
     if args.verbose:
-        result = run_pipeline(load_definitions(reparse_dbt=True), selection=args.select, log_level="DEBUG")
+        result = run_pipeline(
+            load_definitions(reparse_dbt=True), selection=args.select, log_level="DEBUG"
+        )
     else:  # dbt's own output goes to a log file next to the warehouse; the summary to the terminal
         log_path = duckdb_path().parent / "last_run.log"
         with log_path.open("w") as log, contextlib.redirect_stdout(log):
-            result = run_pipeline(load_definitions(reparse_dbt=True), selection=args.select, log_level="ERROR")
+            result = run_pipeline(
+                load_definitions(reparse_dbt=True), selection=args.select, log_level="ERROR"
+            )
         print(f"Full log:     {log_path}")
     print(warehouse_summary(duckdb_path()))
     if not result.success:
-        print(f"FAILED steps: {', '.join(failed_steps(result)) or '(see the run in the UI)'}", file=sys.stderr)
+        print(
+            f"FAILED steps: {', '.join(failed_steps(result)) or '(see the run in the UI)'}",
+            file=sys.stderr,
+        )
         return 1
     print("Run succeeded. Open the lineage and run history with: make ui  (http://127.0.0.1:3000)")
     return 0
@@ -45,9 +52,13 @@ def cmd_run(args: argparse.Namespace) -> int:
 def cmd_sample_data(args: argparse.Namespace) -> int:
     from segmentation_assets.sources.sample_data import generate_sample_data
 
-    summary = generate_sample_data(Path(args.out), scale=args.scale, seed=args.seed, only_required=args.only_required)
-    print(f"Sample data ({args.scale}, seed {args.seed}) written to {Path(args.out).resolve()}/landing; "
-          f"ground truth in {Path(args.out).resolve()}/ground_truth")
+    summary = generate_sample_data(
+        Path(args.out), scale=args.scale, seed=args.seed, only_required=args.only_required
+    )
+    print(
+        f"Sample data ({args.scale}, seed {args.seed}) written to {Path(args.out).resolve()}/landing; "
+        f"ground truth in {Path(args.out).resolve()}/ground_truth"
+    )
     for key, value in summary.items():
         if isinstance(value, (int, float, str)):
             print(f"  {key}: {value}")
@@ -73,21 +84,38 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     run = sub.add_parser("run", help="materialize every asset in-process; exit 1 if any step fails")
-    run.add_argument("--landing", help="landing zone (default $SEGMENTATION_LANDING_DIR or data/landing)")
-    run.add_argument("--duckdb", help="warehouse file (default $SEGMENTATION_DUCKDB_PATH or data/warehouse.duckdb)")
-    run.add_argument("--config", help="config YAML (default $SEGMENTATION_CONFIG or the packaged default)")
-    run.add_argument("--select", nargs="*", help="asset keys to materialize, e.g. raw/erp__order_lines")
-    run.add_argument("--verbose", action="store_true", help="print every Dagster event and dbt log line")
+    run.add_argument(
+        "--landing", help="landing zone (default $SEGMENTATION_LANDING_DIR or data/landing)"
+    )
+    run.add_argument(
+        "--duckdb",
+        help="warehouse file (default $SEGMENTATION_DUCKDB_PATH or data/warehouse.duckdb)",
+    )
+    run.add_argument(
+        "--config", help="config YAML (default $SEGMENTATION_CONFIG or the packaged default)"
+    )
+    run.add_argument(
+        "--select", nargs="*", help="asset keys to materialize, e.g. raw/erp__order_lines"
+    )
+    run.add_argument(
+        "--verbose", action="store_true", help="print every Dagster event and dbt log line"
+    )
     run.set_defaults(func=cmd_run)
 
-    sample = sub.add_parser("sample-data", help="write a fictional landing zone and its ground truth")
+    sample = sub.add_parser(
+        "sample-data", help="write a fictional landing zone and its ground truth"
+    )
     sample.add_argument("--out", default="data", help="writes OUT/landing and OUT/ground_truth")
     sample.add_argument("--scale", choices=["small", "medium", "large"], default="small")
     sample.add_argument("--seed", type=int, default=42)
-    sample.add_argument("--only-required", action="store_true", help="only erp order_lines, products, customers")
+    sample.add_argument(
+        "--only-required", action="store_true", help="only erp order_lines, products, customers"
+    )
     sample.set_defaults(func=cmd_sample_data)
 
-    bench = sub.add_parser("bench", help="generate (once) and run the pipeline, printing time and memory per stage")
+    bench = sub.add_parser(
+        "bench", help="generate (once) and run the pipeline, printing time and memory per stage"
+    )
     bench.add_argument("--scale", choices=["small", "medium", "large"], default="large")
     bench.add_argument("--seed", type=int, default=42)
     bench.add_argument("--workdir", default="data/bench")

@@ -63,7 +63,7 @@ class FeaturesConfig(_Strict):
     forecast: ForecastConfig = ForecastConfig()
 
     @model_validator(mode="after")
-    def _ordered(self) -> "FeaturesConfig":
+    def _ordered(self) -> FeaturesConfig:
         _ascending_shares(self.abc_thresholds, "abc_thresholds")
         _ascending_shares(self.fmr_thresholds, "fmr_thresholds")
         _ascending_shares(self.profitability_thresholds, "profitability_thresholds")
@@ -84,7 +84,7 @@ class CandidatesConfig(_Strict):
     hdbscan_min_cluster_share: float = Field(0.03, gt=0, lt=0.5)
 
     @model_validator(mode="after")
-    def _valid(self) -> "CandidatesConfig":
+    def _valid(self) -> CandidatesConfig:
         if not 2 <= self.k_range[0] <= self.k_range[1]:
             raise ValueError("k_range must be [low, high] with 2 <= low <= high")
         if not self.algorithms:
@@ -136,7 +136,9 @@ class _EntitySegmentation(_Strict):
         known = numeric_feature_names(cls.entity_type)
         for name, weight in criteria.items():
             if name not in known:
-                raise ValueError(f"unknown {cls.entity_type} feature {name!r}; known: {', '.join(known)}")
+                raise ValueError(
+                    f"unknown {cls.entity_type} feature {name!r}; known: {', '.join(known)}"
+                )
             if not weight >= 0:
                 raise ValueError(f"weight of {name!r} must be >= 0, got {weight}")
         if criteria and not any(criteria.values()):
@@ -165,13 +167,15 @@ class SegmentationSection(_Strict):
     explanations: ExplanationsConfig = ExplanationsConfig()
 
     @model_validator(mode="after")
-    def _pin_is_fitted(self) -> "SegmentationSection":
+    def _pin_is_fitted(self) -> SegmentationSection:
         pin, candidates = self.pin, self.candidates
         if pin.algorithm is not None and pin.algorithm not in candidates.algorithms:
             raise ValueError(f"pin.algorithm {pin.algorithm!r} is not among candidates.algorithms")
         if pin.k is not None:
             if pin.algorithm == "hdbscan":
-                raise ValueError("pin.k cannot be used with hdbscan, which finds its own number of segments")
+                raise ValueError(
+                    "pin.k cannot be used with hdbscan, which finds its own number of segments"
+                )
             low, high = candidates.k_range
             if not low <= pin.k <= high:
                 raise ValueError(f"pin.k {pin.k} is outside candidates.k_range [{low}, {high}]")
@@ -194,7 +198,11 @@ class SegmentationConfig(_Strict):
 
 
 def default_config_text() -> str:
-    return resources.files("segmentation_assets").joinpath("default_config.yaml").read_text(encoding="utf-8")
+    return (
+        resources.files("segmentation_assets")
+        .joinpath("default_config.yaml")
+        .read_text(encoding="utf-8")
+    )
 
 
 def load_config(path: Path | str | None = None) -> SegmentationConfig:

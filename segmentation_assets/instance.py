@@ -15,6 +15,8 @@ def ensure_dagster_home() -> Path:
     home.mkdir(parents=True, exist_ok=True)
     settings = home / "dagster.yaml"
     if not settings.exists():
-        settings.write_text(resources.files("segmentation_assets").joinpath("dagster_instance.yaml").read_text())
+        settings.write_text(
+            resources.files("segmentation_assets").joinpath("dagster_instance.yaml").read_text()
+        )
     os.environ["DAGSTER_HOME"] = str(home)
     return home

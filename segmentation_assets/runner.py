@@ -42,4 +42,6 @@ def run_pipeline(
 
 
 def failed_steps(result: dg.ExecuteInProcessResult) -> list[str]:
-    return [event.step_key for event in result.all_events if event.is_step_failure and event.step_key]
+    return [
+        event.step_key for event in result.all_events if event.is_step_failure and event.step_key
+    ]

@@ -31,22 +31,28 @@ def warehouse_summary(path: Path) -> str:
 def _summary(path: Path) -> str:
     lines = [f"Warehouse {path}"]
     with duckdb.connect(str(path), read_only=True) as connection:
-        existing = {tuple(r) for r in connection.execute(
-            "select table_schema, table_name from information_schema.tables").fetchall()}
+        existing = {
+            tuple(r)
+            for r in connection.execute(
+                "select table_schema, table_name from information_schema.tables"
+            ).fetchall()
+        }
         if ("raw", "file_loads") in existing:
             lines.append("Landing files:")
             for status, files, rows in connection.execute(
                 "select status, count(*), sum(rows) from raw.file_loads group by 1 order by 1"
             ).fetchall():
                 lines.append(f"  {status:<9} {files:>5} files {rows or 0:>12,} rows")
-            for message, in connection.execute(
+            for (message,) in connection.execute(
                 "select message from raw.file_loads where status = 'rejected' order by source_file limit 10"
             ).fetchall():
                 lines.append(f"  ! {message}")
         lines.append("Tables:")
         for schema, table in TABLES:
             if (schema, table) in existing:
-                count = connection.execute(f'select count(*) from "{schema}"."{table}"').fetchone()[0]
+                count = connection.execute(f'select count(*) from "{schema}"."{table}"').fetchone()[
+                    0
+                ]
                 lines.append(f"  {schema + '.' + table:<28} {count:>12,} rows")
         if ("reconcile", "exceptions") in existing:
             lines.append("Reconciliation exceptions:")
@@ -61,14 +67,17 @@ def _summary(path: Path) -> str:
             ).fetchall():
                 lines.append(f"  {rule:<28} {count:>8,}")
         if ("segments", "model_versions") in existing:
-            lines.append("Segments in service (segments.current_assignments; `segmentation models list`):")
+            lines.append(
+                "Segments in service (segments.current_assignments; `segmentation models list`):"
+            )
             for version, entity_type, algorithm in connection.execute(
                 "select model_version, entity_type, algorithm from segments.model_versions where is_current order by 2"
             ).fetchall():
                 lines.append(f"  {version} ({algorithm})")
                 for name, count in connection.execute(
                     "select segment_name, count(*) from segments.assignments where model_version = ? "
-                    "group by segment_id, segment_name order by segment_id", [version]
+                    "group by segment_id, segment_name order by segment_id",
+                    [version],
                 ).fetchall():
                     lines.append(f"    {name:<60} {count:>8,} {entity_type}s")
     return "\n".join(lines)

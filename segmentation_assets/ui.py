@@ -27,7 +27,9 @@ def main(argv: list[str] | None = None) -> None:
         signal.signal(signum, signal.SIG_DFL)
     dagster = str(Path(sys.executable).parent / "dagster")
     os.chdir(PROJECT_ROOT)
-    os.execv(dagster, [dagster, "dev", "-w", "workspace.yaml", "-h", args.host, "-p", str(args.port)])
+    os.execv(
+        dagster, [dagster, "dev", "-w", "workspace.yaml", "-h", args.host, "-p", str(args.port)]
+    )
 
 
 if __name__ == "__main__":

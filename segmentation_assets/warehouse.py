@@ -37,11 +37,15 @@ def landing_dir() -> Path:
 
 
 @contextmanager
-def connect(path: Path | None = None, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+def connect(
+    path: Path | None = None, read_only: bool = False
+) -> Iterator[duckdb.DuckDBPyConnection]:
     path = path or duckdb_path()
     if not read_only:
         path.parent.mkdir(parents=True, exist_ok=True)
-    connection = duckdb.connect(str(path), read_only=read_only, config={"memory_limit": duckdb_memory_limit()})
+    connection = duckdb.connect(
+        str(path), read_only=read_only, config={"memory_limit": duckdb_memory_limit()}
+    )
     try:
         yield connection
     finally:
@@ -56,7 +60,13 @@ def table_exists(connection: duckdb.DuckDBPyConnection, schema: str, table: str)
     return bool(found and found[0])
 
 
-def read_table(connection: duckdb.DuckDBPyConnection, schema: str, table: str, where: str = "", params: list | None = None) -> pl.DataFrame:
+def read_table(
+    connection: duckdb.DuckDBPyConnection,
+    schema: str,
+    table: str,
+    where: str = "",
+    params: list | None = None,
+) -> pl.DataFrame:
     query = f'select * from "{schema}"."{table}"' + (f" where {where}" if where else "")
     return connection.execute(query, params or []).pl()
 
@@ -73,7 +83,9 @@ def transaction(connection: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDB
     connection.execute("commit")
 
 
-def _execute_with_frame(connection: duckdb.DuckDBPyConnection, statement: str, frame: pl.DataFrame) -> None:
+def _execute_with_frame(
+    connection: duckdb.DuckDBPyConnection, statement: str, frame: pl.DataFrame
+) -> None:
     """Run `statement`, in which the frame's rows are the view `_incoming`."""
     connection.register("_incoming", frame.to_arrow())
     try:
@@ -82,29 +94,45 @@ def _execute_with_frame(connection: duckdb.DuckDBPyConnection, statement: str, f
         connection.unregister("_incoming")
 
 
-def create_table(connection: duckdb.DuckDBPyConnection, schema: str, table: str, frame: pl.DataFrame) -> None:
+def create_table(
+    connection: duckdb.DuckDBPyConnection, schema: str, table: str, frame: pl.DataFrame
+) -> None:
     """Create or replace `schema.table` with the frame's rows and column types."""
     connection.execute(f'create schema if not exists "{schema}"')
-    _execute_with_frame(connection, f'create or replace table "{schema}"."{table}" as select * from _incoming', frame)
+    _execute_with_frame(
+        connection,
+        f'create or replace table "{schema}"."{table}" as select * from _incoming',
+        frame,
+    )
 
 
 def table_columns(connection: duckdb.DuckDBPyConnection, schema: str, table: str) -> list[str]:
-    return [row[0] for row in connection.execute(
-        "select column_name from information_schema.columns where table_schema = ? and table_name = ? "
-        "order by ordinal_position", [schema, table]
-    ).fetchall()]
+    return [
+        row[0]
+        for row in connection.execute(
+            "select column_name from information_schema.columns where table_schema = ? and table_name = ? "
+            "order by ordinal_position",
+            [schema, table],
+        ).fetchall()
+    ]
 
 
-def append_rows(connection: duckdb.DuckDBPyConnection, schema: str, table: str, frame: pl.DataFrame) -> None:
+def append_rows(
+    connection: duckdb.DuckDBPyConnection, schema: str, table: str, frame: pl.DataFrame
+) -> None:
     """Insert by column name; columns the table lacks are added as text first (extra landing columns)."""
     existing = set(table_columns(connection, schema, table))
     for column in frame.columns:
         if column not in existing:
             connection.execute(f'alter table "{schema}"."{table}" add column "{column}" varchar')
-    _execute_with_frame(connection, f'insert into "{schema}"."{table}" by name select * from _incoming', frame)
+    _execute_with_frame(
+        connection, f'insert into "{schema}"."{table}" by name select * from _incoming', frame
+    )
 
 
-def replace_tables(connection: duckdb.DuckDBPyConnection, tables: Mapping[tuple[str, str], pl.DataFrame]) -> None:
+def replace_tables(
+    connection: duckdb.DuckDBPyConnection, tables: Mapping[tuple[str, str], pl.DataFrame]
+) -> None:
     """Replace several tables atomically: either all new versions land or none does."""
     with transaction(connection):
         for (schema, table), frame in tables.items():
@@ -118,5 +146,8 @@ def preview_markdown(frame: pl.DataFrame, rows: int = 5) -> str:
         return "_no columns_"
     header = "| " + " | ".join(head.columns) + " |"
     rule = "|" + "---|" * head.width
-    body = ["| " + " | ".join("" if v is None else str(v).replace("|", "\\|") for v in row) + " |" for row in head.iter_rows()]
+    body = [
+        "| " + " | ".join("" if v is None else str(v).replace("|", "\\|") for v in row) + " |"
+        for row in head.iter_rows()
+    ]
     return "\n".join([header, rule, *body]) if body else header + "\n" + rule

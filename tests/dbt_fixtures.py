@@ -16,6 +16,7 @@ import polars as pl
 from segmentation_assets.sources.column_types import POLARS_TYPES
 from segmentation_assets.sources.contract import ENTITIES, ColumnType, Entity
 from segmentation_assets.warehouse import connect, replace_tables
+
 DEFAULT_MODIFIED_AT = datetime(2024, 1, 1, 12, 0, 0)
 LOADED_AT = datetime(2024, 3, 1, 0, 0, 0)
 
@@ -36,8 +37,7 @@ def _typed(frame: pl.DataFrame, entity: Entity) -> pl.DataFrame:
     exprs += [pl.col(c).cast(pl.String) for c in extras]
 
     source_file = (
-        pl.col("_source_file") if "_source_file" in frame.columns
-        else pl.lit(f"{entity.path}.csv")
+        pl.col("_source_file") if "_source_file" in frame.columns else pl.lit(f"{entity.path}.csv")
     )
     frame = frame.with_columns(source_file.cast(pl.String).alias("_source_file"))
     if "_row_number" not in frame.columns:
@@ -70,6 +70,10 @@ def write_raw_layer(db_path: str | Path, frames: dict[str, pl.DataFrame]) -> Non
         raise KeyError(f"not contract entities: {sorted(unknown)}")
 
     with connect(Path(db_path)) as connection:
-        replace_tables(connection, {
-            ("raw", entity.table): _typed(by_table.get(entity.table, pl.DataFrame()), entity) for entity in ENTITIES
-        })
+        replace_tables(
+            connection,
+            {
+                ("raw", entity.table): _typed(by_table.get(entity.table, pl.DataFrame()), entity)
+                for entity in ENTITIES
+            },
+        )

@@ -6,15 +6,26 @@ import pytest
 import yaml
 
 from segmentation_assets.cli import main
-from segmentation_assets.config import ConfigError, SegmentationConfig, default_config_text, load_config
+from segmentation_assets.config import (
+    ConfigError,
+    SegmentationConfig,
+    default_config_text,
+    load_config,
+)
 
 
 def test_packaged_default_matches_the_model_defaults():
     assert load_config() == SegmentationConfig()
     text = yaml.safe_load(default_config_text())
     assert text["quality"]["order_quantity_mad_threshold"] == 50
-    assert text["segmentation"]["constraints"] == {"min_volume_share": 0.05, "volume_measure": "units", "max_segments": 8}
-    assert text["features"]["abc_thresholds"] == [0.80, 0.95] and text["features"]["xyz_cov_cutoffs"] == [0.5, 1.0]
+    assert text["segmentation"]["constraints"] == {
+        "min_volume_share": 0.05,
+        "volume_measure": "units",
+        "max_segments": 8,
+    }
+    assert text["features"]["abc_thresholds"] == [0.80, 0.95] and text["features"][
+        "xyz_cov_cutoffs"
+    ] == [0.5, 1.0]
 
 
 def test_criteria_come_from_the_objective_preset_unless_the_config_names_them(tmp_path):
@@ -24,7 +35,9 @@ def test_criteria_come_from_the_objective_preset_unless_the_config_names_them(tm
     margin.write_text("segmentation:\n  objective: margin\n")
     assert "gross_margin_pct" in load_config(margin).segmentation.criteria("product")
     own = tmp_path / "own.yaml"
-    own.write_text("segmentation:\n  objective: margin\n  products:\n    criteria: {adi: 1, cv2: 0.5, trend: 0}\n")
+    own.write_text(
+        "segmentation:\n  objective: margin\n  products:\n    criteria: {adi: 1, cv2: 0.5, trend: 0}\n"
+    )
     assert load_config(own).segmentation.criteria("product") == {"adi": 1.0, "cv2": 0.5}
 
 
@@ -36,10 +49,19 @@ def test_criteria_come_from_the_objective_preset_unless_the_config_names_them(tm
         ("scorecard:\n  completeness_target: 1.5\n", "scorecard.completeness_target"),
         ("default_currency: euro\n", "default_currency"),
         ("segmentaton: {}\n", "segmentaton"),
-        ("segmentation:\n  products:\n    criteria: {weekly_units: 1, demand_covv: 1}\n", "demand_covv"),
+        (
+            "segmentation:\n  products:\n    criteria: {weekly_units: 1, demand_covv: 1}\n",
+            "demand_covv",
+        ),
         ("segmentation:\n  customers:\n    criteria: {total_revenue: -1}\n", "total_revenue"),
-        ("segmentation:\n  constraints:\n    volume_measure: pallets\n", "segmentation.constraints.volume_measure"),
-        ("segmentation:\n  constraints:\n    max_segment: 5\n", "segmentation.constraints.max_segment"),
+        (
+            "segmentation:\n  constraints:\n    volume_measure: pallets\n",
+            "segmentation.constraints.volume_measure",
+        ),
+        (
+            "segmentation:\n  constraints:\n    max_segment: 5\n",
+            "segmentation.constraints.max_segment",
+        ),
         ("segmentation:\n  objective: cash\n", "segmentation.objective"),
         ("segmentation:\n  pin: {algorithm: kmeans, k: 12}\n", "pin.k"),
         ("segmentation:\n  stability:\n    windows: 3\n", "segmentation.stability.windows"),

@@ -68,7 +68,9 @@ def test_a_valid_segmentation_is_left_alone():
 volumes = st.one_of(
     st.lists(st.just(0.0), min_size=40, max_size=40),
     st.lists(st.floats(0, 1000, allow_nan=False), min_size=40, max_size=40),
-    st.integers(0, 39).map(lambda i: [1e9 if j == i else 1.0 for j in range(40)]),  # one dominant entity
+    st.integers(0, 39).map(
+        lambda i: [1e9 if j == i else 1.0 for j in range(40)]
+    ),  # one dominant entity
 )
 
 
@@ -114,7 +116,9 @@ def test_constraints_always_hold(n, raw_labels, raw_values, raw_volume, min_shar
     max_segments=st.integers(1, 8),
     measure=st.sampled_from(["units", "revenue", "entities"]),
 )
-def test_the_engine_honours_the_constraints_on_any_features(n, seed, min_share, max_segments, measure):
+def test_the_engine_honours_the_constraints_on_any_features(
+    n, seed, min_share, max_segments, measure
+):
     """The whole fit (candidates, selection, constraints), not just the constraint step."""
     import polars as pl
 
@@ -122,15 +126,31 @@ def test_the_engine_honours_the_constraints_on_any_features(n, seed, min_share, 
     from segmentation_assets.segmentation.engine import fit_model, volume, with_entity_id
 
     rng = np.random.default_rng(seed)
-    features = with_entity_id(pl.DataFrame({
-        "sku": [f"S{i:03d}" for i in range(n)],
-        "weekly_units": rng.lognormal(2, 1.5, n), "demand_cov": rng.gamma(1, 0.8, n), "trend": rng.normal(0, 1, n),
-        "total_units": rng.lognormal(6, 2, n), "total_revenue": rng.lognormal(8, 2, n),
-    }), "product")
-    config = SegmentationConfig.model_validate({"segmentation": {
-        "products": {"criteria": {"weekly_units": 1, "demand_cov": 1, "trend": 1}},
-        "constraints": {"min_volume_share": min_share, "max_segments": max_segments, "volume_measure": measure},
-    }}).segmentation
+    features = with_entity_id(
+        pl.DataFrame(
+            {
+                "sku": [f"S{i:03d}" for i in range(n)],
+                "weekly_units": rng.lognormal(2, 1.5, n),
+                "demand_cov": rng.gamma(1, 0.8, n),
+                "trend": rng.normal(0, 1, n),
+                "total_units": rng.lognormal(6, 2, n),
+                "total_revenue": rng.lognormal(8, 2, n),
+            }
+        ),
+        "product",
+    )
+    config = SegmentationConfig.model_validate(
+        {
+            "segmentation": {
+                "products": {"criteria": {"weekly_units": 1, "demand_cov": 1, "trend": 1}},
+                "constraints": {
+                    "min_volume_share": min_share,
+                    "max_segments": max_segments,
+                    "volume_measure": measure,
+                },
+            }
+        }
+    ).segmentation
     model = fit_model(features, "product", config)
     shares = _shares(model.labels, volume(features, measure))
     assert len(shares) <= max_segments

@@ -7,7 +7,17 @@ import pytest
 
 from segmentation_assets.runner import load_definitions
 
-LAYERS = {"landing", "raw", "staging", "reconcile", "marts", "quarantine", "quality", "features", "segments"}
+LAYERS = {
+    "landing",
+    "raw",
+    "staging",
+    "reconcile",
+    "marts",
+    "quarantine",
+    "quality",
+    "features",
+    "segments",
+}
 
 
 @pytest.fixture(scope="module")
@@ -31,11 +41,24 @@ def test_every_asset_has_description_owner_and_a_layer_group(asset_graph):
 def test_tables_are_keyed_by_schema_and_name(asset_graph):
     keys = {k.to_user_string() for k in asset_graph.get_all_asset_keys()}
     for expected in [
-        "raw/erp__order_lines", "raw/file_loads", "staging/stg_erp__order_lines", "reconcile/exceptions",
-        "reconcile/product_crosswalk", "marts/dim_product", "marts/fct_order_lines", "marts/fct_weekly_demand",
-        "quarantine/order_lines", "quality/master_data_scorecard", "features/product_features",
-        "features/customer_features", "features/product_customer_features", "segments/product_baseline",
-        "segments/product_segments", "segments/customer_segments", "segments/model_versions", "segments/assignments",
+        "raw/erp__order_lines",
+        "raw/file_loads",
+        "staging/stg_erp__order_lines",
+        "reconcile/exceptions",
+        "reconcile/product_crosswalk",
+        "marts/dim_product",
+        "marts/fct_order_lines",
+        "marts/fct_weekly_demand",
+        "quarantine/order_lines",
+        "quality/master_data_scorecard",
+        "features/product_features",
+        "features/customer_features",
+        "features/product_customer_features",
+        "segments/product_baseline",
+        "segments/product_segments",
+        "segments/customer_segments",
+        "segments/model_versions",
+        "segments/assignments",
         "segments/explanations",
     ]:
         assert expected in keys
@@ -49,7 +72,12 @@ def test_lineage_runs_from_landing_file_to_marts(asset_graph):
         key = frontier.pop()
         seen.add(key)
         frontier |= set(asset_graph.get(key).parent_keys) - seen
-    for key in ["landing/erp__order_lines", "raw/erp__order_lines", "staging/stg_erp__order_lines", "landing/erp__products"]:
+    for key in [
+        "landing/erp__order_lines",
+        "raw/erp__order_lines",
+        "staging/stg_erp__order_lines",
+        "landing/erp__products",
+    ]:
         assert dg.AssetKey.from_user_string(key) in seen, key
 
 
@@ -66,8 +94,14 @@ def test_segment_assignments_trace_back_to_the_landing_files(asset_graph):
         key = frontier.pop()
         seen.add(key)
         frontier |= set(asset_graph.get(key).parent_keys) - seen
-    for key in ["features/product_features", "marts/fct_weekly_demand", "quarantine/demand_outliers",
-                "landing/erp__order_lines", "landing/tms__freight", "landing/crm__accounts"]:
+    for key in [
+        "features/product_features",
+        "marts/fct_weekly_demand",
+        "quarantine/demand_outliers",
+        "landing/erp__order_lines",
+        "landing/tms__freight",
+        "landing/crm__accounts",
+    ]:
         assert dg.AssetKey.from_user_string(key) in seen, key
 
 

@@ -43,8 +43,16 @@ def test_entity_moved_along_one_feature_names_that_feature(fitted, j):
     before = kmeans.predict(raw[entity : entity + 1])[0]
     after = kmeans.predict(moved[None, :])[0]
     assert after != before, "construction: the move must change the segment"
-    frame = explain_rows(explanations, [ids[entity]], moved[None, :], NAMES, np.array([after]), names, "product",
-                         explanations.population_median)
+    frame = explain_rows(
+        explanations,
+        [ids[entity]],
+        moved[None, :],
+        NAMES,
+        np.array([after]),
+        names,
+        "product",
+        explanations.population_median,
+    )
     assert frame["segment_id"].to_list() == [after]
     assert NAMES[j] in frame["top_drivers"][0].to_list()
     assert NAMES[j] in [frame[f"driver_{k}"][0] for k in (1, 2, 3)]
@@ -52,7 +60,9 @@ def test_entity_moved_along_one_feature_names_that_feature(fitted, j):
 
 def test_sentence_names_segment_and_a_formatted_number(fitted):
     raw, _, labels, names, ids, explanations = fitted
-    row = explanations.entities.row(100, named=True)  # an entity of the blob shifted along weekly_units
+    row = explanations.entities.row(
+        100, named=True
+    )  # an entity of the blob shifted along weekly_units
     assert row["entity_id"] == ids[100]
     assert row["segment_name"] == names[int(labels[100])]
     assert f"in segment '{names[int(labels[100])]}' mainly because" in row["explanation"]
@@ -68,13 +78,26 @@ def test_only_informative_feature_ranks_first_and_drives_rules():
     raw[:, 0] = np.repeat([1.0, 5.0, 9.0], n // 3) + rng.normal(scale=0.2, size=n)
     labels = np.repeat([0, 1, 2], n // 3)  # only feature 0 separates the segments
     names = ["demand_cov", "adi", "cv2"]
-    result = explain_segments([str(i) for i in range(n)], raw, names, labels, {0: "low", 1: "mid", 2: "high"},
-                              "product", seed=1, tree_depth=2)
+    result = explain_segments(
+        [str(i) for i in range(n)],
+        raw,
+        names,
+        labels,
+        {0: "low", 1: "mid", 2: "high"},
+        "product",
+        seed=1,
+        tree_depth=2,
+    )
     assert result.global_importance["feature"][0] == "demand_cov"
     assert result.global_importance["label"][0] == "demand CoV"
-    assert result.global_importance["mean_abs_shap"][0] > 5 * result.global_importance["mean_abs_shap"][1]
+    assert (
+        result.global_importance["mean_abs_shap"][0]
+        > 5 * result.global_importance["mean_abs_shap"][1]
+    )
     assert "demand CoV" in result.tree_rules
-    assert "average demand interval" not in result.tree_rules and "order-size" not in result.tree_rules
+    assert (
+        "average demand interval" not in result.tree_rules and "order-size" not in result.tree_rules
+    )
     assert result.tree_accuracy == pytest.approx(1.0)
     assert result.surrogate_accuracy > 0.95
     assert "products)" in result.tree_rules and "'high'" in result.tree_rules
@@ -95,8 +118,9 @@ def test_same_seed_same_explanations():
 def test_missing_values_are_said_and_do_not_break_the_fit():
     raw, blob = _blobs(seed=2, per_blob=30)
     raw[0, 0] = np.nan
-    result = explain_segments([str(i) for i in range(len(raw))], raw, NAMES, blob, {}, "product", seed=0,
-                              top_drivers=4)
+    result = explain_segments(
+        [str(i) for i in range(len(raw))], raw, NAMES, blob, {}, "product", seed=0, top_drivers=4
+    )
     assert "segment 0" in result.entities["explanation"][0]
     assert "weekly units are missing" in result.entities["explanation"][0]
 
@@ -108,12 +132,21 @@ def test_plots_are_deterministic_pngs(fitted):
     charts = [
         lambda: plots.importance_bar(explanations.global_importance),
         lambda: plots.pareto_curve(raw[:, 0] ** 3, (0.8, 0.95), "revenue Pareto"),
-        lambda: plots.segment_scatter(raw[:, 0], raw[:, 1], labels, names, "weekly units", "demand CoV", True, False),
-        lambda: plots.segment_sizes(pl.DataFrame({"segment_id": [0, 1, 2], "volume_share": [0.02, 0.5, 0.48]}),
-                                    pl.DataFrame({"segment_id": [0, 1], "volume_share": [0.52, 0.48]}),
-                                    min_share=0.05, segment_names={0: "fast", 1: "slow"}),
-        lambda: plots.migration_heatmap(pl.DataFrame({"from_segment": [0, 0, 1], "to_segment": [0, 1, 1],
-                                                      "entities": [5, 2, 7]}), {0: "fast", 1: "slow"}),
+        lambda: plots.segment_scatter(
+            raw[:, 0], raw[:, 1], labels, names, "weekly units", "demand CoV", True, False
+        ),
+        lambda: plots.segment_sizes(
+            pl.DataFrame({"segment_id": [0, 1, 2], "volume_share": [0.02, 0.5, 0.48]}),
+            pl.DataFrame({"segment_id": [0, 1], "volume_share": [0.52, 0.48]}),
+            min_share=0.05,
+            segment_names={0: "fast", 1: "slow"},
+        ),
+        lambda: plots.migration_heatmap(
+            pl.DataFrame(
+                {"from_segment": [0, 0, 1], "to_segment": [0, 1, 1], "entities": [5, 2, 7]}
+            ),
+            {0: "fast", 1: "slow"},
+        ),
     ]
     for chart in charts:
         png = chart()
@@ -129,6 +162,14 @@ def test_large_populations_use_the_fast_approximation_with_the_same_driver(fitte
     moved = raw[5].copy()
     moved[2] += SHIFT
     after = kmeans.predict(moved[None, :])
-    frame = explain_rows(explanations, [ids[5]], moved[None, :], NAMES, after, names, "product",
-                         explanations.population_median)
+    frame = explain_rows(
+        explanations,
+        [ids[5]],
+        moved[None, :],
+        NAMES,
+        after,
+        names,
+        "product",
+        explanations.population_median,
+    )
     assert frame["driver_1"][0] == "adi"

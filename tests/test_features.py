@@ -17,7 +17,11 @@ from segmentation_assets.features.classification import (
     thirds_class,
     xyz_class,
 )
-from segmentation_assets.features.demand_profile import age_weeks, demand_statistics, seasonality_strength
+from segmentation_assets.features.demand_profile import (
+    age_weeks,
+    demand_statistics,
+    seasonality_strength,
+)
 from segmentation_assets.features.history import (
     DemandWindow,
     complete_weeks,
@@ -37,14 +41,16 @@ def week(i: int) -> date:
 
 def series(sku: str, units: list[float], start: int = 0, price: float = 10.0) -> pl.DataFrame:
     """A dense weekly series starting at week `start`, one order line per selling week."""
-    return pl.DataFrame({
-        "sku": [sku] * len(units),
-        "week_start": [week(start + i) for i in range(len(units))],
-        "units": [float(u) for u in units],
-        "returned_units": [0.0] * len(units),
-        "order_lines": [1 if u > 0 else 0 for u in units],
-        "revenue": [u * price for u in units],
-    })
+    return pl.DataFrame(
+        {
+            "sku": [sku] * len(units),
+            "week_start": [week(start + i) for i in range(len(units))],
+            "units": [float(u) for u in units],
+            "returned_units": [0.0] * len(units),
+            "order_lines": [1 if u > 0 else 0 for u in units],
+            "revenue": [u * price for u in units],
+        }
+    )
 
 
 def window(first: int, last: int) -> DemandWindow:
@@ -57,6 +63,7 @@ def stats_of(frame: pl.DataFrame, win: DemandWindow, ids=("sku",)) -> dict:
 
 
 # ---------------------------------------------------------------- windows
+
 
 def test_feature_window_ends_at_the_last_week_and_spans_history_weeks() -> None:
     weekly = series("A", [1] * 30)
@@ -94,20 +101,35 @@ def test_rolling_windows_on_too_short_history_say_what_is_needed() -> None:
 
 # ---------------------------------------------------------------- outlier removal
 
+
 def _order_lines(rows: list[tuple]) -> pl.DataFrame:
     return pl.DataFrame(
         rows,
-        schema={"order_id": pl.String, "line_number": pl.Int64, "order_date": pl.Date, "customer_id": pl.String,
-                "sku": pl.String, "quantity": pl.Float64, "line_revenue": pl.Float64, "is_return": pl.Boolean,
-                "is_cancelled": pl.Boolean},
+        schema={
+            "order_id": pl.String,
+            "line_number": pl.Int64,
+            "order_date": pl.Date,
+            "customer_id": pl.String,
+            "sku": pl.String,
+            "quantity": pl.Float64,
+            "line_revenue": pl.Float64,
+            "is_return": pl.Boolean,
+            "is_cancelled": pl.Boolean,
+        },
         orient="row",
     )
 
 
 def _outliers(rows: list[tuple]) -> pl.DataFrame:
     return pl.DataFrame(
-        rows, schema={"rule": pl.String, "entity_type": pl.String, "entity_id": pl.String, "sku": pl.String,
-                      "excluded_from_segmentation": pl.Boolean},
+        rows,
+        schema={
+            "rule": pl.String,
+            "entity_type": pl.String,
+            "entity_id": pl.String,
+            "sku": pl.String,
+            "excluded_from_segmentation": pl.Boolean,
+        },
         orient="row",
     )
 
@@ -116,14 +138,18 @@ def test_excluded_order_line_leaves_its_sku_week() -> None:
     weekly = series("A", [10, 1010, 10]).with_columns(
         pl.Series("order_lines", [1, 2, 1]), pl.Series("revenue", [100.0, 5100.0, 100.0])
     )
-    lines = _order_lines([
-        ("SO1", 1, week(1) + timedelta(days=2), "C", "A", 1000.0, 5000.0, False, False),
-        ("SO2", 1, week(1), "C", "A", 10.0, 100.0, False, False),
-    ])
-    flags = _outliers([
-        ("order_quantity_mad", "order_line", "SO1|1", "A", True),
-        ("order_quantity_mad", "order_line", "SO2|1", "A", False),  # flagged but kept
-    ])
+    lines = _order_lines(
+        [
+            ("SO1", 1, week(1) + timedelta(days=2), "C", "A", 1000.0, 5000.0, False, False),
+            ("SO2", 1, week(1), "C", "A", 10.0, 100.0, False, False),
+        ]
+    )
+    flags = _outliers(
+        [
+            ("order_quantity_mad", "order_line", "SO1|1", "A", True),
+            ("order_quantity_mad", "order_line", "SO2|1", "A", False),  # flagged but kept
+        ]
+    )
     clean = demand_for_segmentation(weekly, lines, flags)
     assert clean["units"].to_list() == [10.0, 10.0, 10.0]
     assert clean["revenue"].to_list() == [100.0, 100.0, 100.0]
@@ -132,22 +158,29 @@ def test_excluded_order_line_leaves_its_sku_week() -> None:
 
 
 def test_excluded_spike_week_is_capped_at_the_median_selling_week() -> None:
-    weekly = series("A", [10, 0, 12, 400, 14]).with_columns(pl.Series("order_lines", [1, 0, 1, 5, 1]))
+    weekly = series("A", [10, 0, 12, 400, 14]).with_columns(
+        pl.Series("order_lines", [1, 0, 1, 5, 1])
+    )
     flags = _outliers([("weekly_demand_mad", "sku_week", f"A|{week(3)}", "A", True)])
     clean = demand_for_segmentation(weekly, _order_lines([]), flags)
     # median of the selling weeks 10, 12, 400, 14 is 13; revenue keeps the price of 10 a unit
     assert clean["units"].to_list() == [10.0, 0.0, 12.0, 13.0, 14.0]
     assert clean["revenue"].to_list()[3] == pytest.approx(130.0)
     assert clean["order_lines"].to_list()[3] == 1
-    assert demand_for_segmentation(weekly, _order_lines([]), None)["units"].to_list() == weekly["units"].to_list()
+    assert (
+        demand_for_segmentation(weekly, _order_lines([]), None)["units"].to_list()
+        == weekly["units"].to_list()
+    )
 
 
 def test_complete_weeks_fill_zeros_from_first_sale_to_window_end() -> None:
-    sparse = pl.concat([
-        series("A", [0, 0, 5]).filter(pl.col("units") > 0),  # first sale week 2
-        series("B", [3], start=1),
-        series("C", [7], start=9),  # after the window: dropped
-    ])
+    sparse = pl.concat(
+        [
+            series("A", [0, 0, 5]).filter(pl.col("units") > 0),  # first sale week 2
+            series("B", [3], start=1),
+            series("C", [7], start=9),  # after the window: dropped
+        ]
+    )
     filled = complete_weeks(sparse, window(1, 5), ["sku"])
     a = filled.filter(pl.col("sku") == "A")
     assert a["week_start"].to_list() == [week(i) for i in range(2, 6)]
@@ -157,17 +190,23 @@ def test_complete_weeks_fill_zeros_from_first_sale_to_window_end() -> None:
 
 
 def test_weekly_from_order_lines_matches_the_mart_rules() -> None:
-    lines = _order_lines([
-        ("SO1", 1, week(0), "C1", "A", 4.0, 40.0, False, False),
-        ("SO2", 1, week(0) + timedelta(days=3), "C1", "A", 6.0, 60.0, False, False),
-        ("SO3", 1, week(0), "C1", "A", 9.0, 90.0, False, True),  # cancelled: not demand
-        ("RT1", 1, week(1), "C1", "A", -2.0, -20.0, True, False),  # a return
-    ])
+    lines = _order_lines(
+        [
+            ("SO1", 1, week(0), "C1", "A", 4.0, 40.0, False, False),
+            ("SO2", 1, week(0) + timedelta(days=3), "C1", "A", 6.0, 60.0, False, False),
+            ("SO3", 1, week(0), "C1", "A", 9.0, 90.0, False, True),  # cancelled: not demand
+            ("RT1", 1, week(1), "C1", "A", -2.0, -20.0, True, False),  # a return
+        ]
+    )
     weekly = weekly_from_order_lines(lines, ["customer_id"], window(0, 1))
-    assert weekly.rows() == [("C1", week(0), 10.0, 0.0, 2, 100.0), ("C1", week(1), 0.0, 2.0, 1, -20.0)]
+    assert weekly.rows() == [
+        ("C1", week(0), 10.0, 0.0, 2, 100.0),
+        ("C1", week(1), 0.0, 2.0, 1, -20.0),
+    ]
 
 
 # ---------------------------------------------------------------- demand statistics
+
 
 def test_a_sale_every_other_week_has_adi_2() -> None:
     s = stats_of(series("A", [4, 0, 4, 0, 4, 0]), window(0, 5))[("A",)]
@@ -205,7 +244,9 @@ def test_trend_is_the_yearly_slope_of_log_weekly_units() -> None:
     # ln(1 + units) rises by exactly ln(2) a week: 0, 1, 3, 7, 15 units
     doubling = stats_of(series("A", [1, 3, 7, 15, 31]), window(0, 4))[("A",)]
     assert doubling["trend"] == pytest.approx(min(5.0, math.log(2) * 52.18))
-    slow = stats_of(series("A", [np.e ** (0.01 * t) - 1 + 1e-12 for t in range(1, 9)]), window(0, 7))[("A",)]
+    slow = stats_of(
+        series("A", [np.e ** (0.01 * t) - 1 + 1e-12 for t in range(1, 9)]), window(0, 7)
+    )[("A",)]
     assert slow["trend"] == pytest.approx(0.01 * 52.18, rel=1e-6)
     flat = stats_of(series("A", [5] * 8), window(0, 7))[("A",)]
     assert flat["trend"] == pytest.approx(0.0)
@@ -216,10 +257,12 @@ def test_trend_is_the_yearly_slope_of_log_weekly_units() -> None:
 
 
 def test_statistics_work_per_customer_and_product_pair() -> None:
-    frame = pl.concat([
-        series("A", [1, 0, 1]).with_columns(customer_id=pl.lit("C1")),
-        series("A", [2, 2, 2]).with_columns(customer_id=pl.lit("C2")),
-    ])
+    frame = pl.concat(
+        [
+            series("A", [1, 0, 1]).with_columns(customer_id=pl.lit("C1")),
+            series("A", [2, 2, 2]).with_columns(customer_id=pl.lit("C2")),
+        ]
+    )
     rows = stats_of(frame, window(0, 2), ids=("sku", "customer_id"))
     assert rows[("A", "C1")]["adi"] == 1.5
     assert rows[("A", "C2")]["demand_cov"] == 0.0
@@ -255,15 +298,20 @@ def test_seasonality_is_high_for_an_annual_cycle_and_near_zero_otherwise() -> No
 
 
 def test_age_counts_from_launch_or_first_sale_whichever_is_earlier() -> None:
-    stats = pl.DataFrame({"sku": ["A", "B", "C"], "first_sale_week": [week(10), week(10), week(10)]})
-    products = pl.DataFrame({
-        "sku": ["A", "B", "C"],
-        "launch_date": [week(2) + timedelta(days=3), week(12), None],
-    })
+    stats = pl.DataFrame(
+        {"sku": ["A", "B", "C"], "first_sale_week": [week(10), week(10), week(10)]}
+    )
+    products = pl.DataFrame(
+        {
+            "sku": ["A", "B", "C"],
+            "launch_date": [week(2) + timedelta(days=3), week(12), None],
+        }
+    )
     assert age_weeks(stats, products, window(0, 20)).to_list() == [18, 10, 10]
 
 
 # ---------------------------------------------------------------- classes
+
 
 def test_abc_on_50_30_10_5_3_2() -> None:
     frame = pl.DataFrame({"sku": list("abcdef"), "revenue": [50.0, 30, 10, 5, 3, 2]})
@@ -279,16 +327,20 @@ def test_abc_crossing_entity_falls_in_the_lower_class_but_the_largest_is_always_
 
 
 def test_abc_ties_round_to_cents_then_break_by_id_and_nonpositive_is_c() -> None:
-    frame = pl.DataFrame({
-        "sku": ["b", "a", "z", "n", "m"],
-        "revenue": [40.001, 40.004, 20.0, None, -5.0],
-    })
+    frame = pl.DataFrame(
+        {
+            "sku": ["b", "a", "z", "n", "m"],
+            "revenue": [40.001, 40.004, 20.0, None, -5.0],
+        }
+    )
     # a and b are both 40.00: a ranks first (cumulative .40), b second (.80)
     assert abc_class(frame, "revenue", (0.5, 0.9)).to_list() == ["B", "A", "C", None, "C"]
 
 
 def test_cumulative_classes_are_row_order_independent() -> None:
-    frame = pl.DataFrame({"sku": [f"s{i:02d}" for i in range(30)], "v": [float(i % 7) for i in range(30)]})
+    frame = pl.DataFrame(
+        {"sku": [f"s{i:02d}" for i in range(30)], "v": [float(i % 7) for i in range(30)]}
+    )
     shuffled = frame.sample(fraction=1.0, shuffle=True, seed=1)
     expected = dict(zip(frame["sku"], cumulative_share_class(frame, "v", ["sku"], (0.8, 0.95))))
     got = dict(zip(shuffled["sku"], cumulative_share_class(shuffled, "v", ["sku"], (0.8, 0.95))))
@@ -302,7 +354,13 @@ def test_fmr_uses_its_own_labels() -> None:
 
 def test_xyz_and_sbc_boundaries() -> None:
     frame = pl.DataFrame({"cov": [0.5, 0.51, 1.0, 1.2, None]})
-    assert frame.select(xyz_class(pl.col("cov"), (0.5, 1.0)))["xyz_class"].to_list() == ["X", "Y", "Y", "Z", None]
+    assert frame.select(xyz_class(pl.col("cov"), (0.5, 1.0)))["xyz_class"].to_list() == [
+        "X",
+        "Y",
+        "Y",
+        "Z",
+        None,
+    ]
     pattern = pl.DataFrame({"adi": [1.0, 1.0, 1.32, 2.0, None], "cv2": [0.2, 0.49, 0.2, 0.8, 0.1]})
     got = pattern.select(sbc_class(pl.col("adi"), pl.col("cv2"), 1.32, 0.49))["sbc_class"].to_list()
     assert got == ["smooth", "erratic", "intermittent", "lumpy", None]
@@ -310,7 +368,14 @@ def test_xyz_and_sbc_boundaries() -> None:
 
 def test_thirds_split_by_rank() -> None:
     frame = pl.DataFrame({"id": list("abcdef"), "v": [6.0, 1, 5, 2, 4, 3]})
-    assert thirds_class(frame, "v", ["id"]).to_list() == ["high", "low", "high", "low", "medium", "medium"]
+    assert thirds_class(frame, "v", ["id"]).to_list() == [
+        "high",
+        "low",
+        "high",
+        "low",
+        "medium",
+        "medium",
+    ]
 
 
 def test_stability_windows_shrink_to_fit_a_short_history_and_say_so() -> None:
@@ -318,7 +383,11 @@ def test_stability_windows_shrink_to_fit_a_short_history_and_say_so() -> None:
 
     full = window(0, 59)  # 60 weeks
     exact, note = stability_windows(full, 28, 8, 4)
-    assert [w.weeks for w in exact] == [28] * 5 and exact[-1].end == full.end and "shortened" not in note
+    assert (
+        [w.weeks for w in exact] == [28] * 5
+        and exact[-1].end == full.end
+        and "shortened" not in note
+    )
     shrunk, note = stability_windows(full, 78, 8, 4)
     assert [w.weeks for w in shrunk] == [60 - 32] * 5 and shrunk[0].start == full.start
     assert "shortened from 78 to 28 weeks" in note

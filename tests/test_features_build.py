@@ -9,9 +9,9 @@ import pytest
 
 from segmentation_assets.config import FeaturesConfig, ForecastConfig
 from segmentation_assets.features.build import (
-    prepared_inputs,
     FeatureInputs,
     customer_features,
+    prepared_inputs,
     product_customer_features,
     product_features,
 )
@@ -32,54 +32,100 @@ def _world_lines() -> pl.DataFrame:
     C1 buys the even weeks, C2 the odd ones; each line is its own order."""
     rows = []
     for i in range(WEEKS):
-        plan = {"FAST": 20 + (i % 3), "SPARSE": 3 if i % 4 == 0 else 0, "NEW": 5 if i >= WEEKS - 6 else 0}
+        plan = {
+            "FAST": 20 + (i % 3),
+            "SPARSE": 3 if i % 4 == 0 else 0,
+            "NEW": 5 if i >= WEEKS - 6 else 0,
+        }
         for sku, qty in plan.items():
             if qty:
                 customer = "C1" if i % 2 == 0 else "C2"
                 order = f"SO-{sku}-{i:03d}"
-                rows.append((order, 1, week(i) + timedelta(days=1), customer, sku, float(qty), qty * 10.0,
-                             week(i) + timedelta(days=4), False, False))
-    return pl.DataFrame(rows, orient="row", schema={
-        "order_id": pl.String, "line_number": pl.Int64, "order_date": pl.Date, "customer_id": pl.String,
-        "sku": pl.String, "quantity": pl.Float64, "line_revenue": pl.Float64,
-        "requested_delivery_date": pl.Date, "is_return": pl.Boolean, "is_cancelled": pl.Boolean,
-    })
+                rows.append(
+                    (
+                        order,
+                        1,
+                        week(i) + timedelta(days=1),
+                        customer,
+                        sku,
+                        float(qty),
+                        qty * 10.0,
+                        week(i) + timedelta(days=4),
+                        False,
+                        False,
+                    )
+                )
+    return pl.DataFrame(
+        rows,
+        orient="row",
+        schema={
+            "order_id": pl.String,
+            "line_number": pl.Int64,
+            "order_date": pl.Date,
+            "customer_id": pl.String,
+            "sku": pl.String,
+            "quantity": pl.Float64,
+            "line_revenue": pl.Float64,
+            "requested_delivery_date": pl.Date,
+            "is_return": pl.Boolean,
+            "is_cancelled": pl.Boolean,
+        },
+    )
 
 
 def _weekly(lines: pl.DataFrame) -> pl.DataFrame:
     """fct_weekly_demand's rule, zero-filled from each SKU's first week to the last week."""
     sold = lines.group_by("sku", pl.col("order_date").dt.truncate("1w").alias("week_start")).agg(
-        pl.col("quantity").sum().alias("units"), pl.lit(0.0).alias("returned_units"),
-        pl.len().cast(pl.Int64).alias("order_lines"), pl.col("line_revenue").sum().alias("revenue"),
+        pl.col("quantity").sum().alias("units"),
+        pl.lit(0.0).alias("returned_units"),
+        pl.len().cast(pl.Int64).alias("order_lines"),
+        pl.col("line_revenue").sum().alias("revenue"),
     )
-    grid = sold.group_by("sku").agg(pl.col("week_start").min()).select(
-        "sku", pl.date_ranges("week_start", pl.lit(week(WEEKS - 1)), "1w").alias("week_start")
-    ).explode("week_start")
-    return grid.join(sold, on=["sku", "week_start"], how="left").fill_null(0).sort("sku", "week_start")
+    grid = (
+        sold.group_by("sku")
+        .agg(pl.col("week_start").min())
+        .select(
+            "sku", pl.date_ranges("week_start", pl.lit(week(WEEKS - 1)), "1w").alias("week_start")
+        )
+        .explode("week_start")
+    )
+    return (
+        grid.join(sold, on=["sku", "week_start"], how="left").fill_null(0).sort("sku", "week_start")
+    )
 
 
 @pytest.fixture(scope="module")
 def inputs() -> FeatureInputs:
     lines = _world_lines()
     shipments = lines.select(
-        pl.concat_str([pl.lit("SH-"), pl.col("order_id")]).alias("shipment_id"), "order_id", "line_number", "sku",
-        pl.col("quantity").alias("shipped_qty"), pl.lit(1.0).alias("handling_cost"),
+        pl.concat_str([pl.lit("SH-"), pl.col("order_id")]).alias("shipment_id"),
+        "order_id",
+        "line_number",
+        "sku",
+        pl.col("quantity").alias("shipped_qty"),
+        pl.lit(1.0).alias("handling_cost"),
     )
     freight = shipments.select("shipment_id", pl.lit(5.0).alias("freight_cost"))
     return FeatureInputs(
         weekly_demand=_weekly(lines),
         order_lines=lines,
-        products=pl.DataFrame({
-            "sku": ["FAST", "SPARSE", "NEW", "OLD"],
-            "unit_cost": [6.0, 4.0, None, 1.0],
-            "lifecycle_status": ["active", "active", "new", "discontinued"],
-            "launch_date": [date(2020, 1, 1), None, week(WEEKS - 8), date(2010, 1, 1)],
-        }),
-        customers=pl.DataFrame({
-            "customer_id": ["C1", "C2", "C3"], "service_tier": ["Gold", "Silver", "Bronze"],
-            "contracted_lead_time_days": [2.0, 5.0, 7.0], "target_fill_rate": [0.98, 0.95, 0.9],
-            "strategic_account": [True, False, False],
-        }),
+        products=pl.DataFrame(
+            {
+                "sku": ["FAST", "SPARSE", "NEW", "OLD"],
+                "unit_cost": [6.0, 4.0, None, 1.0],
+                "lifecycle_status": ["active", "active", "new", "discontinued"],
+                "launch_date": [date(2020, 1, 1), None, week(WEEKS - 8), date(2010, 1, 1)],
+            }
+        ),
+        customers=pl.DataFrame(
+            {
+                "customer_id": ["C1", "C2", "C3"],
+                "service_tier": ["Gold", "Silver", "Bronze"],
+                "contracted_lead_time_days": [2.0, 5.0, 7.0],
+                "target_fill_rate": [0.98, 0.95, 0.9],
+                "strategic_account": [True, False, False],
+            }
+        ),
         shipments=shipments,
         freight=freight,
     )
@@ -146,10 +192,16 @@ def test_product_forecast_picks_a_model_and_leaves_short_histories_out(inputs) -
 
 
 def test_tables_do_not_depend_on_input_row_order(inputs) -> None:
-    shuffled = FeatureInputs(**{
-        name: (frame.sample(fraction=1.0, shuffle=True, seed=3) if isinstance(frame, pl.DataFrame) else frame)
-        for name, frame in vars(inputs).items()
-    })
+    shuffled = FeatureInputs(
+        **{
+            name: (
+                frame.sample(fraction=1.0, shuffle=True, seed=3)
+                if isinstance(frame, pl.DataFrame)
+                else frame
+            )
+            for name, frame in vars(inputs).items()
+        }
+    )
     prepared = prepared_inputs(shuffled, CONFIG)  # sorted once, costs allocated once: same tables
     for build in (product_features, customer_features, product_customer_features):
         expected = build(inputs, CONFIG).frame
@@ -180,7 +232,9 @@ def test_customer_cost_to_serve_is_null_without_wms(inputs) -> None:
     assert table.frame["cost_to_serve"].null_count() == table.frame.height
     assert table.frame["profitability_class"].null_count() == table.frame.height
     assert "WMS shipments not delivered" in table.notes["cost_to_serve"]
-    product = product_features(FeatureInputs(**{**vars(inputs), "shipments": None}), CONFIG, with_forecast=False)
+    product = product_features(
+        FeatureInputs(**{**vars(inputs), "shipments": None}), CONFIG, with_forecast=False
+    )
     assert product.frame["cost_to_serve_per_unit"].null_count() == product.frame.height
 
 
@@ -193,17 +247,21 @@ def test_product_customer_table_shares(inputs) -> None:
     assert per_product["share_of_product_units"].to_list() == pytest.approx([1.0, 1.0, 1.0])
     per_customer = frame.group_by("customer_id").agg(pl.col("share_of_customer_revenue").sum())
     assert per_customer["share_of_customer_revenue"].to_list() == pytest.approx([1.0, 1.0])
-    pair = frame.filter((pl.col("sku") == "SPARSE") & (pl.col("customer_id") == "C1")).row(0, named=True)
+    pair = frame.filter((pl.col("sku") == "SPARSE") & (pl.col("customer_id") == "C1")).row(
+        0, named=True
+    )
     assert pair["adi"] == pytest.approx(80 / 20) and pair["weeks_since_last_order"] == 3
 
 
 def test_forecastability_on_hand_made_series() -> None:
     weeks = [week(i) for i in range(40)]
-    completed = pl.DataFrame({
-        "sku": ["STEADY"] * 40 + ["STOPPED"] * 40 + ["SHORT"] * 10,
-        "week_start": weeks + weeks + weeks[30:],
-        "units": [10.0] * 40 + [5.0] * 20 + [0.0] * 20 + [1.0] * 10,
-    })
+    completed = pl.DataFrame(
+        {
+            "sku": ["STEADY"] * 40 + ["STOPPED"] * 40 + ["SHORT"] * 10,
+            "week_start": weeks + weeks + weeks[30:],
+            "units": [10.0] * 40 + [5.0] * 20 + [0.0] * 20 + [1.0] * 10,
+        }
+    )
     config = ForecastConfig(horizon_weeks=4, backtest_windows=2)
     frame, note = forecastability(completed, config)
     rows = {r["sku"]: r for r in frame.iter_rows(named=True)}
@@ -212,8 +270,12 @@ def test_forecastability_on_hand_made_series() -> None:
     assert rows["STEADY"]["forecast_model"] == "ses"  # a tie goes to the first model
     assert rows["STOPPED"]["forecast_wape"] is None  # nothing sold in the backtests
     assert rows["STOPPED"]["forecast_model"] is not None
-    assert rows["SHORT"] == {"sku": "SHORT", "forecast_weekly_units": None, "forecast_wape": None,
-                             "forecast_model": None}
+    assert rows["SHORT"] == {
+        "sku": "SHORT",
+        "forecast_weekly_units": None,
+        "forecast_wape": None,
+        "forecast_model": None,
+    }
     assert note.startswith("1 SKUs have fewer than 16 weeks")
     assert note.endswith("1 SKUs sold nothing in the backtest weeks (forecast_wape only)")
     again, _ = forecastability(completed.reverse(), config)
@@ -226,5 +288,7 @@ def test_costs_allocated_once_give_the_same_window_tables(inputs) -> None:
     for build in (product_features, customer_features):
         windowed = build(inputs, CONFIG, last).frame
         assert windowed.equals(build(prepared, CONFIG, last).frame), build.__name__
-    assert customer_features(inputs, CONFIG, last).frame["cost_to_serve"].sum() < \
-        customer_features(inputs, CONFIG).frame["cost_to_serve"].sum(), "the window holds fewer lines' costs"
+    assert (
+        customer_features(inputs, CONFIG, last).frame["cost_to_serve"].sum()
+        < customer_features(inputs, CONFIG).frame["cost_to_serve"].sum()
+    ), "the window holds fewer lines' costs"

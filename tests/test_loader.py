@@ -13,7 +13,9 @@ from segmentation_assets.sources.contract import ENTITIES, entity
 from segmentation_assets.sources.loader import load_landing_zone
 from tests.conftest import LOADED_AT, ORDER_HEADER
 
-GOOD_LINES = f"{ORDER_HEADER}\nSO-1,1,2024-01-02,C-1,SKU-1,5,2.50\nSO-1,2,2024-01-02,C-1,SKU-2,-1,3\n"
+GOOD_LINES = (
+    f"{ORDER_HEADER}\nSO-1,1,2024-01-02,C-1,SKU-1,5,2.50\nSO-1,2,2024-01-02,C-1,SKU-2,-1,3\n"
+)
 
 
 def _status(load, source_file: str) -> dict:
@@ -30,7 +32,10 @@ def test_good_file_loads_typed_with_metadata(landing):
     assert lines.schema["order_date"] == pl.Date
     assert lines.schema["quantity"] == pl.Float64
     assert lines["quantity"].to_list() == [5.0, -1.0]
-    assert lines["_raw_row_id"].to_list() == ["erp/order_lines/2024.csv#1", "erp/order_lines/2024.csv#2"]
+    assert lines["_raw_row_id"].to_list() == [
+        "erp/order_lines/2024.csv#1",
+        "erp/order_lines/2024.csv#2",
+    ]
     assert _status(load, "erp/order_lines/2024.csv")["status"] == "loaded"
 
 
@@ -39,24 +44,95 @@ def test_good_file_loads_typed_with_metadata(landing):
     [
         (b"", "empty_file", None, 0, "empty"),
         (b"   \n\n", "empty_file", None, 0, "empty"),
-        (f"{ORDER_HEADER.replace(',unit_price', '')}\nSO-1,1,2024-01-02,C-1,SKU-1,5\n".encode(),
-         "missing_required_column", "unit_price", 0, "'unit_price'"),
-        (f"{ORDER_HEADER}\nSO-1,1,2024-01-02,C-1,SKU-1,5,2.5\nSO-1,2,2024-01-02,C-1,SKU-1,twelve,2.5\n".encode(),
-         "wrong_type", "quantity", 2, "'twelve'"),
-        (f"{ORDER_HEADER}\nSO-1,1,02/01/2024,C-1,SKU-1,5,2.5\n".encode(), "wrong_type", "order_date", 1, "ISO date"),
-        (f"{ORDER_HEADER}\nSO-1,1,2024-01-02,C-1,SKU-1,\"1,5\",2.5\n".encode(), "wrong_type", "quantity", 1, "'1,5'"),
-        (f"{ORDER_HEADER}\nSO-1,1,2024-01-02,C-1,SKU-1,NaN,2.5\n".encode(), "wrong_type", "quantity", 1, "NaN"),
-        (f"{ORDER_HEADER}\nSO-1,1.5,2024-01-02,C-1,SKU-1,1,2.5\n".encode(), "wrong_type", "line_number", 1, "whole number"),
-        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00", "binary_content", None, 2, "NUL bytes (line 3)"),
-        (ORDER_HEADER.encode() + b"\nSO-\xe91,1,2024-01-02,C-1,SKU-1,5,2.5\n", "encoding", None, 1, "UTF-8 at line 2"),
-        (ORDER_HEADER.replace(",", ";").encode() + b"\nSO-1;1;2024-01-02;C-1;SKU-1;5;2.5\n",
-         "missing_required_column", "order_id", 0, "separated by ';'"),
-        (f"{ORDER_HEADER},order_id\nSO-1,1,2024-01-02,C-1,SKU-1,5,2.5,x\n".encode(), "duplicate_column", "order_id", 0, "twice"),
+        (
+            f"{ORDER_HEADER.replace(',unit_price', '')}\nSO-1,1,2024-01-02,C-1,SKU-1,5\n".encode(),
+            "missing_required_column",
+            "unit_price",
+            0,
+            "'unit_price'",
+        ),
+        (
+            f"{ORDER_HEADER}\nSO-1,1,2024-01-02,C-1,SKU-1,5,2.5\nSO-1,2,2024-01-02,C-1,SKU-1,twelve,2.5\n".encode(),
+            "wrong_type",
+            "quantity",
+            2,
+            "'twelve'",
+        ),
+        (
+            f"{ORDER_HEADER}\nSO-1,1,02/01/2024,C-1,SKU-1,5,2.5\n".encode(),
+            "wrong_type",
+            "order_date",
+            1,
+            "ISO date",
+        ),
+        (
+            f'{ORDER_HEADER}\nSO-1,1,2024-01-02,C-1,SKU-1,"1,5",2.5\n'.encode(),
+            "wrong_type",
+            "quantity",
+            1,
+            "'1,5'",
+        ),
+        (
+            f"{ORDER_HEADER}\nSO-1,1,2024-01-02,C-1,SKU-1,NaN,2.5\n".encode(),
+            "wrong_type",
+            "quantity",
+            1,
+            "NaN",
+        ),
+        (
+            f"{ORDER_HEADER}\nSO-1,1.5,2024-01-02,C-1,SKU-1,1,2.5\n".encode(),
+            "wrong_type",
+            "line_number",
+            1,
+            "whole number",
+        ),
+        (
+            b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00",
+            "binary_content",
+            None,
+            2,
+            "NUL bytes (line 3)",
+        ),
+        (
+            ORDER_HEADER.encode() + b"\nSO-\xe91,1,2024-01-02,C-1,SKU-1,5,2.5\n",
+            "encoding",
+            None,
+            1,
+            "UTF-8 at line 2",
+        ),
+        (
+            ORDER_HEADER.replace(",", ";").encode() + b"\nSO-1;1;2024-01-02;C-1;SKU-1;5;2.5\n",
+            "missing_required_column",
+            "order_id",
+            0,
+            "separated by ';'",
+        ),
+        (
+            f"{ORDER_HEADER},order_id\nSO-1,1,2024-01-02,C-1,SKU-1,5,2.5,x\n".encode(),
+            "duplicate_column",
+            "order_id",
+            0,
+            "twice",
+        ),
     ],
-    ids=["empty", "blank-lines", "missing-column", "text-in-number", "non-iso-date", "comma-decimal", "nan",
-         "fractional-int", "garbage-bytes", "latin1", "semicolons", "duplicate-header"],
+    ids=[
+        "empty",
+        "blank-lines",
+        "missing-column",
+        "text-in-number",
+        "non-iso-date",
+        "comma-decimal",
+        "nan",
+        "fractional-int",
+        "garbage-bytes",
+        "latin1",
+        "semicolons",
+        "duplicate-header",
+    ],
 )
-def test_bad_file_is_rejected_with_file_column_row_and_rule(landing, content, rule, column, row, words):
+def test_bad_file_is_rejected_with_file_column_row_and_rule(
+    landing, content, rule, column, row, words
+):
     landing.write("erp/order_lines/good.csv", GOOD_LINES)
     bad = landing.write("erp/order_lines/bad.csv", content)
     load = load_landing_zone(landing.root, LOADED_AT)
@@ -69,7 +145,9 @@ def test_bad_file_is_rejected_with_file_column_row_and_rule(landing, content, ru
     assert words in entry["message"]
     assert bad.read_bytes() == content, "a rejected file is kept untouched"
     assert _status(load, "erp/order_lines/good.csv")["status"] == "loaded"
-    assert load.tables["erp__order_lines"]["_source_file"].unique().to_list() == ["erp/order_lines/good.csv"]
+    assert load.tables["erp__order_lines"]["_source_file"].unique().to_list() == [
+        "erp/order_lines/good.csv"
+    ]
 
 
 def test_header_only_file_loads_with_zero_rows_and_a_note(landing):
@@ -92,15 +170,21 @@ def test_extra_columns_are_kept_in_raw_and_reported(landing):
 
 def test_duplicate_keys_across_two_drops_are_both_kept_in_raw_for_newest_wins(landing):
     landing.write("erp/order_lines/a.csv", GOOD_LINES, mtime=1_700_000_000)
-    landing.write("erp/order_lines/b.csv", f"{ORDER_HEADER}\nSO-1,1,2024-01-02,C-1,SKU-1,7,2.50\n", mtime=1_700_000_500)
+    landing.write(
+        "erp/order_lines/b.csv",
+        f"{ORDER_HEADER}\nSO-1,1,2024-01-02,C-1,SKU-1,7,2.50\n",
+        mtime=1_700_000_500,
+    )
     lines = load_landing_zone(landing.root, LOADED_AT).tables["erp__order_lines"]
-    first_line = lines.filter((pl.col("order_id") == "SO-1") & (pl.col("line_number") == 1)).sort("_file_modified_at")
+    first_line = lines.filter((pl.col("order_id") == "SO-1") & (pl.col("line_number") == 1)).sort(
+        "_file_modified_at"
+    )
     assert first_line["quantity"].to_list() == [5.0, 7.0]
     assert first_line["_file_modified_at"][1] > first_line["_file_modified_at"][0]
 
 
 def test_bom_crlf_and_accents_are_read_correctly(landing):
-    content = "\ufeffcustomer_id,customer_name,country\r\nC-1,Müller Söhne,DE\r\nC-2,\"Société, Générale\",FR\r\n"
+    content = '\ufeffcustomer_id,customer_name,country\r\nC-1,Müller Söhne,DE\r\nC-2,"Société, Générale",FR\r\n'
     landing.write("erp/customers.csv", content.encode("utf-8"))
     customers = load_landing_zone(landing.root, LOADED_AT).tables["erp__customers"]
     assert customers["customer_id"].to_list() == ["C-1", "C-2"]
@@ -115,7 +199,10 @@ def test_utf16_with_byte_order_mark_is_read(landing):
 
 
 def test_timestamps_in_date_columns_keep_their_date(landing):
-    landing.write("erp/order_lines.csv", f"{ORDER_HEADER}\nSO-1,1,2024-03-31T23:15:00,C-1,SKU-1,1,1\nSO-1,2,2024-04-01 00:00:00,C-1,SKU-1,1,1\n")
+    landing.write(
+        "erp/order_lines.csv",
+        f"{ORDER_HEADER}\nSO-1,1,2024-03-31T23:15:00,C-1,SKU-1,1,1\nSO-1,2,2024-04-01 00:00:00,C-1,SKU-1,1,1\n",
+    )
     lines = load_landing_zone(landing.root, LOADED_AT).tables["erp__order_lines"]
     assert lines["order_date"].to_list() == [date(2024, 3, 31), date(2024, 4, 1)]
 
@@ -123,10 +210,16 @@ def test_timestamps_in_date_columns_keep_their_date(landing):
 def test_rejected_file_keeps_rows_of_its_previous_good_load(landing):
     landing.write("erp/order_lines/2024.csv", GOOD_LINES)
     first = load_landing_zone(landing.root, LOADED_AT).tables["erp__order_lines"]
-    landing.write("erp/order_lines/2024.csv", f"{ORDER_HEADER}\nSO-1,1,2024-01-02,C-1,SKU-1,oops,2.5\n")
+    landing.write(
+        "erp/order_lines/2024.csv", f"{ORDER_HEADER}\nSO-1,1,2024-01-02,C-1,SKU-1,oops,2.5\n"
+    )
 
     def previous(ent, source_file):
-        return first.filter(pl.col("_source_file") == source_file) if ent.table == "erp__order_lines" else None
+        return (
+            first.filter(pl.col("_source_file") == source_file)
+            if ent.table == "erp__order_lines"
+            else None
+        )
 
     load = load_landing_zone(landing.root, LOADED_AT, previous)
     entry = _status(load, "erp/order_lines/2024.csv")
@@ -136,10 +229,17 @@ def test_rejected_file_keeps_rows_of_its_previous_good_load(landing):
 
 
 def test_parquet_drop_loads_and_wrongly_typed_parquet_is_rejected(landing, tmp_path):
-    good = pl.DataFrame({
-        "order_id": ["SO-9"], "line_number": [1], "order_date": [date(2024, 5, 6)], "customer_id": ["C-1"],
-        "sku": ["SKU-1"], "quantity": [3], "unit_price": ["4.25"],
-    })
+    good = pl.DataFrame(
+        {
+            "order_id": ["SO-9"],
+            "line_number": [1],
+            "order_date": [date(2024, 5, 6)],
+            "customer_id": ["C-1"],
+            "sku": ["SKU-1"],
+            "quantity": [3],
+            "unit_price": ["4.25"],
+        }
+    )
     path = landing.root / "erp/order_lines/2024-05.parquet"
     path.parent.mkdir(parents=True)
     good.write_parquet(path)
@@ -150,7 +250,11 @@ def test_parquet_drop_loads_and_wrongly_typed_parquet_is_rejected(landing, tmp_p
     assert lines["unit_price"].to_list() == [4.25]
     assert lines["quantity"].to_list() == [3.0]
     entry = _status(load, "erp/order_lines/2024-06.parquet")
-    assert (entry["status"], entry["error_column"], entry["error_rule"]) == ("rejected", "order_date", "wrong_type")
+    assert (entry["status"], entry["error_column"], entry["error_rule"]) == (
+        "rejected",
+        "order_date",
+        "wrong_type",
+    )
 
 
 def test_files_outside_the_contract_are_logged_as_ignored(landing):
@@ -166,11 +270,20 @@ def test_every_entity_has_a_raw_table_even_when_absent(landing):
     assert set(load.tables) == {e.table for e in ENTITIES}
     locations = load.tables["erp__locations"]
     assert locations.height == 0
-    assert list(entity("erp/locations").column_names) == locations.columns[: len(entity("erp/locations").columns)]
+    assert (
+        list(entity("erp/locations").column_names)
+        == locations.columns[: len(entity("erp/locations").columns)]
+    )
 
 
 @settings(max_examples=60, deadline=None)
-@given(st.lists(st.decimals(min_value=-10**9, max_value=10**9, places=4, allow_nan=False), min_size=1, max_size=20))
+@given(
+    st.lists(
+        st.decimals(min_value=-(10**9), max_value=10**9, places=4, allow_nan=False),
+        min_size=1,
+        max_size=20,
+    )
+)
 def test_decimal_text_round_trips(tmp_path_factory, values):
     root = tmp_path_factory.mktemp("landing")
     (root / "erp").mkdir()

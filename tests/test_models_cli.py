@@ -23,14 +23,28 @@ def _run(argv: list[str]) -> int:
     return args.func(args)
 
 
-def _register(connection, name: str, segments: list[int], names: dict[int, str], silhouette: float) -> None:
-    version = ModelVersion(model_version=name, entity_type="product", algorithm="kmeans", k=len(names),
-                           params={"n_init": 10}, features=["weekly_units"], metrics={"silhouette": silhouette},
-                           config="{}", data_snapshot="s" * 64, code_version="0.1.0+abc")
-    assignments = pl.DataFrame({"entity_id": IDS, "segment_id": segments,
-                                "segment_name": [names[s] for s in segments]})
+def _register(
+    connection, name: str, segments: list[int], names: dict[int, str], silhouette: float
+) -> None:
+    version = ModelVersion(
+        model_version=name,
+        entity_type="product",
+        algorithm="kmeans",
+        k=len(names),
+        params={"n_init": 10},
+        features=["weekly_units"],
+        metrics={"silhouette": silhouette},
+        config="{}",
+        data_snapshot="s" * 64,
+        code_version="0.1.0+abc",
+    )
+    assignments = pl.DataFrame(
+        {"entity_id": IDS, "segment_id": segments, "segment_name": [names[s] for s in segments]}
+    )
     explanations = assignments.with_columns(pl.lit("because").alias("explanation"))
-    register_version(connection, version, assignments, explanations, {"rules": ("text/plain", b"if x")})
+    register_version(
+        connection, version, assignments, explanations, {"rules": ("text/plain", b"if x")}
+    )
 
 
 @pytest.fixture
@@ -38,7 +52,9 @@ def warehouse(tmp_path):
     path = tmp_path / "w.duckdb"
     with connect(path) as connection:
         _register(connection, "product-old", [0, 0, 1, 1], {0: "fast", 1: "slow"}, 0.61)
-        _register(connection, "product-new", [0, 1, 1, 2], {0: "fast", 1: "slow", 2: "erratic"}, 0.42)
+        _register(
+            connection, "product-new", [0, 1, 1, 2], {0: "fast", 1: "slow", 2: "erratic"}, 0.42
+        )
     return path
 
 
@@ -47,7 +63,9 @@ def test_list_marks_current(warehouse, capsys):
     out = capsys.readouterr().out
     assert "product-old" in out and "product-new" in out
     current_line = next(line for line in out.splitlines() if "product-new" in line)
-    assert "*" in current_line and "*" not in next(line for line in out.splitlines() if "product-old" in line)
+    assert "*" in current_line and "*" not in next(
+        line for line in out.splitlines() if "product-old" in line
+    )
     assert _run(["models", "list", "--entity", "customer", "--duckdb", str(warehouse)]) == 0
     assert "No model versions" in capsys.readouterr().out
 
@@ -68,7 +86,9 @@ def test_show_prints_metrics_and_segment_sizes(warehouse, capsys):
 
 
 def test_compare_prints_agreement_and_migration(warehouse, capsys):
-    assert _run(["models", "compare", "product-old", "product-new", "--duckdb", str(warehouse)]) == 0
+    assert (
+        _run(["models", "compare", "product-old", "product-new", "--duckdb", str(warehouse)]) == 0
+    )
     out = capsys.readouterr().out
     assert "Adjusted Rand index:" in out and "Adjusted Rand index: 1.000" not in out
     assert "Segments added:   erratic" in out
@@ -77,8 +97,11 @@ def test_compare_prints_agreement_and_migration(warehouse, capsys):
 
 
 def test_unknown_version_exits_2_with_one_line(warehouse, capsys):
-    for argv in (["models", "show", "product-zzz"], ["models", "compare", "product-old", "product-zzz"],
-                 ["models", "rollback", "product-zzz"]):
+    for argv in (
+        ["models", "show", "product-zzz"],
+        ["models", "compare", "product-old", "product-zzz"],
+        ["models", "rollback", "product-zzz"],
+    ):
         assert _run(argv + ["--duckdb", str(warehouse)]) == 2
         captured = capsys.readouterr()
         assert captured.out == ""

@@ -30,11 +30,18 @@ def test_order_lines_reconcile_exactly_between_raw_marts_and_quarantine(sample_r
     assert quarantined["rule"].null_count() == 0
 
 
-def _accuracy(mapped: pl.DataFrame, truth: pl.DataFrame, key: str, truth_id: str, mapped_id: str) -> tuple[float, list]:
+def _accuracy(
+    mapped: pl.DataFrame, truth: pl.DataFrame, key: str, truth_id: str, mapped_id: str
+) -> tuple[float, list]:
     matchable = truth.filter(pl.col("matchable").str.to_lowercase() == "true")
     joined = matchable.join(mapped, on=key, how="left")
-    right = joined.filter(pl.col(mapped_id) == pl.col(truth_id).str.strip_chars().str.to_uppercase())
-    wrong = joined.filter(pl.col(mapped_id).is_null() | (pl.col(mapped_id) != pl.col(truth_id).str.strip_chars().str.to_uppercase()))
+    right = joined.filter(
+        pl.col(mapped_id) == pl.col(truth_id).str.strip_chars().str.to_uppercase()
+    )
+    wrong = joined.filter(
+        pl.col(mapped_id).is_null()
+        | (pl.col(mapped_id) != pl.col(truth_id).str.strip_chars().str.to_uppercase())
+    )
     return right.height / max(matchable.height, 1), wrong.head(5).to_dicts()
 
 
@@ -42,11 +49,25 @@ def _accuracy(mapped: pl.DataFrame, truth: pl.DataFrame, key: str, truth_id: str
     ("truth_file", "crosswalk", "key", "truth_id", "mapped_id"),
     [
         ("product_crosswalk.csv", "product_crosswalk", "item_code", "true_sku", "sku"),
-        ("customer_crosswalk.csv", "customer_crosswalk", "account_id", "true_customer_id", "customer_id"),
-        ("warehouse_crosswalk.csv", "location_crosswalk", "warehouse_code", "true_location_id", "location_id"),
+        (
+            "customer_crosswalk.csv",
+            "customer_crosswalk",
+            "account_id",
+            "true_customer_id",
+            "customer_id",
+        ),
+        (
+            "warehouse_crosswalk.csv",
+            "location_crosswalk",
+            "warehouse_code",
+            "true_location_id",
+            "location_id",
+        ),
     ],
 )
-def test_matchable_foreign_records_map_to_the_right_erp_record(sample_run, truth_file, crosswalk, key, truth_id, mapped_id):
+def test_matchable_foreign_records_map_to_the_right_erp_record(
+    sample_run, truth_file, crosswalk, key, truth_id, mapped_id
+):
     truth = sample_run.truth(truth_file)
     mapped = sample_run.sql(f"select {key}, {mapped_id} from reconcile.{crosswalk}")
     accuracy, wrong = _accuracy(mapped, truth, key, truth_id, mapped_id)
@@ -61,29 +82,55 @@ def test_tms_locations_map_to_the_right_erp_record(sample_run):
     joined = matchable.join(mapped, on=["code", "role"], how="left")
     right = joined.filter(pl.col("erp_id") == pl.col("true_erp_id").str.to_uppercase())
     print(f"tms_location_crosswalk: {right.height / matchable.height:.4f} mapped correctly")
-    assert right.height / matchable.height >= MATCH_TARGET, joined.filter(pl.col("erp_id").is_null()).head(5).to_dicts()
+    assert right.height / matchable.height >= MATCH_TARGET, (
+        joined.filter(pl.col("erp_id").is_null()).head(5).to_dicts()
+    )
 
 
 def test_unmatchable_records_are_not_guessed(sample_run):
-    truth = sample_run.truth("product_crosswalk.csv").filter(pl.col("true_sku").is_null() | (pl.col("true_sku") == ""))
+    truth = sample_run.truth("product_crosswalk.csv").filter(
+        pl.col("true_sku").is_null() | (pl.col("true_sku") == "")
+    )
     assert truth.height > 0, "the sample plants WMS-only items"
     mapped = sample_run.sql("select item_code, sku from reconcile.product_crosswalk")
     guessed = truth.join(mapped, on="item_code").filter(pl.col("sku").is_not_null())
     assert guessed.height == 0, guessed.to_dicts()
 
 
-RECONCILE_DEFECTS = {"unmatched", "crosswalk_target_missing", "duplicate_record", "hierarchy_conflict", "unknown_mode", "duplicate_key"}
+RECONCILE_DEFECTS = {
+    "unmatched",
+    "crosswalk_target_missing",
+    "duplicate_record",
+    "hierarchy_conflict",
+    "unknown_mode",
+    "duplicate_key",
+}
 QUARANTINE_DEFECTS = {
-    "superseded_by_newer_drop", "duplicate_key_in_file", "missing_key", "unknown_product",
-    "negative_price", "order_date_in_future",
+    "superseded_by_newer_drop",
+    "duplicate_key_in_file",
+    "missing_key",
+    "unknown_product",
+    "negative_price",
+    "order_date_in_future",
 }
 
 
 def test_every_planted_reconciliation_defect_is_an_exception(sample_run):
-    planted = sample_run.truth("planted_defects.csv").filter(pl.col("defect").is_in(sorted(RECONCILE_DEFECTS)))
-    assert set(planted["defect"]) >= {"unmatched", "duplicate_record", "hierarchy_conflict", "unknown_mode"}
-    exceptions = sample_run.sql("select exception_type, source_system, source_key from reconcile.exceptions")
-    found = exceptions.with_columns(pl.col("source_key").str.strip_chars().str.to_uppercase().alias("k"))
+    planted = sample_run.truth("planted_defects.csv").filter(
+        pl.col("defect").is_in(sorted(RECONCILE_DEFECTS))
+    )
+    assert set(planted["defect"]) >= {
+        "unmatched",
+        "duplicate_record",
+        "hierarchy_conflict",
+        "unknown_mode",
+    }
+    exceptions = sample_run.sql(
+        "select exception_type, source_system, source_key from reconcile.exceptions"
+    )
+    found = exceptions.with_columns(
+        pl.col("source_key").str.strip_chars().str.to_uppercase().alias("k")
+    )
     missing = []
     for defect in planted.iter_rows(named=True):
         key = (defect["key"] or "").strip().upper()
@@ -94,9 +141,13 @@ def test_every_planted_reconciliation_defect_is_an_exception(sample_run):
 
 
 def test_every_planted_order_line_defect_is_quarantined_with_its_rule(sample_run):
-    planted = sample_run.truth("planted_defects.csv").filter(pl.col("defect").is_in(sorted(QUARANTINE_DEFECTS)))
+    planted = sample_run.truth("planted_defects.csv").filter(
+        pl.col("defect").is_in(sorted(QUARANTINE_DEFECTS))
+    )
     assert planted.height >= len(QUARANTINE_DEFECTS) - 1
-    quarantined = sample_run.sql("select rule, order_id, line_number, _raw_row_id from quarantine.order_lines")
+    quarantined = sample_run.sql(
+        "select rule, order_id, line_number, _raw_row_id from quarantine.order_lines"
+    )
     rules = set(quarantined["rule"])
     for defect in sorted(set(planted["defect"])):
         assert defect in rules, f"no quarantined row for planted {defect}"
@@ -136,9 +187,13 @@ def test_weekly_demand_is_zero_filled_per_sku(sample_run):
         select * from spans where weeks != datediff('week', first_week, last_week) + 1
     """)
     assert gaps.height == 0
-    last_weeks = sample_run.sql("select count(distinct max_week) as n from (select max(week_start) as max_week from marts.fct_weekly_demand group by sku)")
+    last_weeks = sample_run.sql(
+        "select count(distinct max_week) as n from (select max(week_start) as max_week from marts.fct_weekly_demand group by sku)"
+    )
     assert last_weeks["n"][0] == 1, "every SKU runs to the last week in the data"
-    zeros = sample_run.sql("select count(*) as n from marts.fct_weekly_demand where units = 0")["n"][0]
+    zeros = sample_run.sql("select count(*) as n from marts.fct_weekly_demand where units = 0")[
+        "n"
+    ][0]
     assert zeros > 0
 
 
@@ -154,16 +209,30 @@ def test_weekly_demand_totals_match_order_lines(sample_run):
 def test_planted_outliers_are_flagged(sample_run):
     planted = sample_run.truth("planted_defects.csv")
     demand = planted.filter(pl.col("defect") == "demand_outlier")["key"].to_list()
-    flagged = set(sample_run.sql("select entity_id from quarantine.demand_outliers where rule = 'order_quantity_mad'")["entity_id"])
+    flagged = set(
+        sample_run.sql(
+            "select entity_id from quarantine.demand_outliers where rule = 'order_quantity_mad'"
+        )["entity_id"]
+    )
     assert demand and sum(k in flagged for k in demand) / len(demand) >= 0.8
     freight = planted.filter(pl.col("defect") == "freight_cost_outlier")["key"].to_list()
-    flagged_cost = set(sample_run.sql("select entity_id from quarantine.cost_to_serve_outliers")["entity_id"])
+    flagged_cost = set(
+        sample_run.sql("select entity_id from quarantine.cost_to_serve_outliers")["entity_id"]
+    )
     assert freight and sum(k in flagged_cost for k in freight) / len(freight) >= 0.8
 
 
 def test_scorecard_reports_match_rates_for_every_foreign_system(sample_run):
-    rates = sample_run.sql("select subject, value from quality.master_data_scorecard where metric = 'match_rate'")
-    assert set(rates["subject"]) >= {"wms_items", "crm_accounts", "wms_warehouses", "tms_origins", "tms_destinations"}
+    rates = sample_run.sql(
+        "select subject, value from quality.master_data_scorecard where metric = 'match_rate'"
+    )
+    assert set(rates["subject"]) >= {
+        "wms_items",
+        "crm_accounts",
+        "wms_warehouses",
+        "tms_origins",
+        "tms_destinations",
+    }
     assert all(0 < v <= 1 for v in rates["value"])
     priorities = sample_run.sql("select * from quality.cleansing_priorities order by rank")
     assert priorities.height > 0

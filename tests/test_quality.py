@@ -28,7 +28,9 @@ AS_OF = date(2024, 6, 30)
 # builders
 
 
-def order_lines(sku: str, quantities: list[float], *, prefix: str | None = None, **overrides: list) -> pl.DataFrame:
+def order_lines(
+    sku: str, quantities: list[float], *, prefix: str | None = None, **overrides: list
+) -> pl.DataFrame:
     """fct_order_lines rows for one SKU, one line per quantity (order ids `<prefix><n>`)."""
     n = len(quantities)
     prefix = prefix or f"{sku}-O"
@@ -75,7 +77,9 @@ def test_fat_finger_quantity_is_flagged_and_a_large_but_plausible_one_is_not() -
     assert row["mads_from_median"] == pytest.approx((2400 - 40) / 4)
     assert row["threshold"] == 50.0
     assert row["excluded_from_segmentation"] is True
-    assert row["detail"].startswith("quantity 2,400 is 590 MADs above the median 40 of SKU-1 order lines")
+    assert row["detail"].startswith(
+        "quantity 2,400 is 590 MADs above the median 40 of SKU-1 order lines"
+    )
 
 
 def test_output_has_the_flag_schema_even_when_nothing_is_flagged() -> None:
@@ -135,12 +139,16 @@ def test_cancelled_and_return_lines_are_neither_judged_nor_history() -> None:
     assert demand_outliers(lines).height == 0
 
     # 7 real lines + 3 cancelled ones: history is 7, below the minimum of 8.
-    short = order_lines("SKU-2", [40, 41, 39, 40, 42, 38, 4000, 40, 40, 40], is_cancelled=[False] * 7 + [True] * 3)
+    short = order_lines(
+        "SKU-2", [40, 41, 39, 40, 42, 38, 4000, 40, 40, 40], is_cancelled=[False] * 7 + [True] * 3
+    )
     assert demand_outliers(short).height == 0
 
 
 def test_decimal_quantities_are_accepted() -> None:
-    lines = order_lines("SKU-1", [*TYPICAL, 2400]).with_columns(pl.col("quantity").cast(pl.Decimal(18, 3)))
+    lines = order_lines("SKU-1", [*TYPICAL, 2400]).with_columns(
+        pl.col("quantity").cast(pl.Decimal(18, 3))
+    )
     assert flagged_ids(demand_outliers(lines)) == {"SKU-1-O020|1"}
 
 
@@ -156,7 +164,9 @@ def test_each_sku_is_judged_against_its_own_history() -> None:
     spike=st.integers(min_value=1, max_value=100_000),
     exponent=st.integers(min_value=-8, max_value=8),
 )
-def test_flags_do_not_depend_on_the_unit_of_measure(base: list[int], spike: int, exponent: int) -> None:
+def test_flags_do_not_depend_on_the_unit_of_measure(
+    base: list[int], spike: int, exponent: int
+) -> None:
     """Scaling a SKU's quantities (cases -> units) changes no flag; powers of two keep floats exact."""
     quantities = [float(q) for q in [*base, spike]]
     factor = 2.0**exponent
@@ -172,7 +182,9 @@ def test_flags_do_not_depend_on_the_unit_of_measure(base: list[int], spike: int,
 )
 def test_another_skus_lines_never_change_a_skus_flags(first: list[int], other: list[int]) -> None:
     alone = demand_outliers(order_lines("SKU-A", first), threshold=5.0)
-    together = demand_outliers(pl.concat([order_lines("SKU-A", first), order_lines("SKU-B", other)]), threshold=5.0)
+    together = demand_outliers(
+        pl.concat([order_lines("SKU-A", first), order_lines("SKU-B", other)]), threshold=5.0
+    )
     assert flagged_ids(together.filter(pl.col("sku") == "SKU-A")) == flagged_ids(alone)
 
 
@@ -199,7 +211,11 @@ def test_weekly_spike_is_flagged_but_a_quiet_week_is_not() -> None:
     flags = weekly_demand_outliers(weekly("SKU-1", units))
     assert flagged_ids(flags) == {"SKU-1|2024-02-26"}  # week 8 (0-based)
     row = flags.row(0, named=True)
-    assert (row["rule"], row["entity_type"], row["threshold"]) == ("weekly_demand_mad", "sku_week", 10.0)
+    assert (row["rule"], row["entity_type"], row["threshold"]) == (
+        "weekly_demand_mad",
+        "sku_week",
+        10.0,
+    )
     assert row["detail"].startswith("week of 2024-02-26 demand 1,000 is")
 
 
@@ -262,7 +278,9 @@ SPREAD = [0.9, 0.95, 1.0, 1.0, 1.05, 1.1, 0.97, 1.03, 1.0, 0.92]
 
 
 def test_freight_cost_per_unit_is_judged_per_mode() -> None:
-    road = [(f"R{i}", "road", "DC1", 100 * c) for i, c in enumerate(SPREAD)] + [("R-BAD", "road", "DC1", 1000.0)]
+    road = [(f"R{i}", "road", "DC1", 100 * c) for i, c in enumerate(SPREAD)] + [
+        ("R-BAD", "road", "DC1", 1000.0)
+    ]
     air = [(f"A{i}", "air", "DC1", 1000 * c) for i, c in enumerate(SPREAD)]
     ships = shipments([(sid, 100.0, 10.0) for sid, *_ in road + air])
 
@@ -282,16 +300,25 @@ def test_freight_cost_per_unit_is_judged_per_mode() -> None:
 
 def test_freight_is_judged_per_origin_when_the_origin_has_enough_history() -> None:
     dc1 = [(f"D1-{i}", "road", "DC1", 100 * c) for i, c in enumerate(SPREAD + SPREAD)]
-    dc2 = [(f"D2-{i}", "road", "DC2", 300 * c) for i, c in enumerate(SPREAD)]  # 3/unit, 10 shipments
-    dc3 = [("D3-0", "road", "DC3", 300.0), ("D3-1", "road", "DC3", 310.0)]  # 2 shipments: mode-level
+    dc2 = [
+        (f"D2-{i}", "road", "DC2", 300 * c) for i, c in enumerate(SPREAD)
+    ]  # 3/unit, 10 shipments
+    dc3 = [
+        ("D3-0", "road", "DC3", 300.0),
+        ("D3-1", "road", "DC3", 310.0),
+    ]  # 2 shipments: mode-level
     rows = dc1 + dc2 + dc3
-    flags = cost_to_serve_outliers(freight(rows), shipments([(r[0], 100.0, 10.0) for r in rows]), threshold=10.0)
+    flags = cost_to_serve_outliers(
+        freight(rows), shipments([(r[0], 100.0, 10.0) for r in rows]), threshold=10.0
+    )
     assert flagged_ids(flags) == {"D3-0", "D3-1"}
     assert all("road shipments (EUR)" in d for d in flags["detail"])
 
 
 def test_freight_without_shipments_is_judged_per_shipment() -> None:
-    rows = [(f"R{i}", "road", "DC1", 100 * c) for i, c in enumerate(SPREAD)] + [("R-BAD", "road", "DC1", 5000.0)]
+    rows = [(f"R{i}", "road", "DC1", 100 * c) for i, c in enumerate(SPREAD)] + [
+        ("R-BAD", "road", "DC1", 5000.0)
+    ]
     for ships in (None, shipments([]).clear()):
         flags = cost_to_serve_outliers(freight(rows), ships)
         assert flagged_ids(flags) == {"R-BAD"}
@@ -304,10 +331,14 @@ def test_handling_cost_per_unit_outlier() -> None:
     flags = cost_to_serve_outliers(freight([]).clear(), shipments(lines))
     assert flagged_ids(flags) == {"S-BAD|O-S-BAD|1"}
     row = flags.row(0, named=True)
-    assert (row["rule"], row["entity_type"], row["value"]) == ("handling_cost_per_unit_mad", "shipment_line", 90.0)
-    assert cost_to_serve_outliers(freight([]).clear(), shipments(lines), exclude_from_segmentation=True)[
-        "excluded_from_segmentation"
-    ].to_list() == [True]
+    assert (row["rule"], row["entity_type"], row["value"]) == (
+        "handling_cost_per_unit_mad",
+        "shipment_line",
+        90.0,
+    )
+    assert cost_to_serve_outliers(
+        freight([]).clear(), shipments(lines), exclude_from_segmentation=True
+    )["excluded_from_segmentation"].to_list() == [True]
 
 
 def test_flat_rate_lane_uses_the_ratio_rule() -> None:
@@ -328,7 +359,9 @@ D1, D2 = date(2024, 1, 10), date(2024, 1, 5)
 IMPOSSIBLE_CASES: dict[str, tuple[str, dict, dict]] = {
     # rule -> (table, good row, bad row); keys are added by _table
     "delivery_before_pickup": (
-        "fct_freight", {"pickup_date": D2, "delivery_date": D1}, {"pickup_date": D1, "delivery_date": D2}
+        "fct_freight",
+        {"pickup_date": D2, "delivery_date": D1},
+        {"pickup_date": D1, "delivery_date": D2},
     ),
     "negative_freight_cost": ("fct_freight", {"freight_cost": 0.0}, {"freight_cost": -1.0}),
     "negative_handling_cost": ("fct_shipments", {"handling_cost": 0.0}, {"handling_cost": -0.01}),
@@ -343,19 +376,33 @@ IMPOSSIBLE_CASES: dict[str, tuple[str, dict, dict]] = {
         {"order_date": D2, "requested_delivery_date": D1},
         {"order_date": D1, "requested_delivery_date": D2},
     ),
-    "unit_weight_out_of_range": ("dim_product", {"unit_weight_kg": 50_000.0}, {"unit_weight_kg": 50_000.5}),
+    "unit_weight_out_of_range": (
+        "dim_product",
+        {"unit_weight_kg": 50_000.0},
+        {"unit_weight_kg": 50_000.5},
+    ),
     "non_positive_unit_volume": ("dim_product", {"unit_volume_m3": 0.001}, {"unit_volume_m3": 0.0}),
     "negative_unit_cost": ("dim_product", {"unit_cost": 0.0}, {"unit_cost": -2.0}),
     "negative_list_price": ("dim_product", {"list_price": 0.0}, {"list_price": -2.0}),
     "unit_cost_above_list_price": (
-        "dim_product", {"unit_cost": 100.0, "list_price": 10.0}, {"unit_cost": 100.01, "list_price": 10.0}
+        "dim_product",
+        {"unit_cost": 100.0, "list_price": 10.0},
+        {"unit_cost": 100.01, "list_price": 10.0},
     ),
     "launch_date_in_future": (
-        "dim_product", {"launch_date": AS_OF}, {"launch_date": AS_OF + timedelta(days=1)}
+        "dim_product",
+        {"launch_date": AS_OF},
+        {"launch_date": AS_OF + timedelta(days=1)},
     ),
-    "target_fill_rate_out_of_range": ("dim_customer", {"target_fill_rate": 1.0}, {"target_fill_rate": 1.2}),
+    "target_fill_rate_out_of_range": (
+        "dim_customer",
+        {"target_fill_rate": 1.0},
+        {"target_fill_rate": 1.2},
+    ),
     "negative_contracted_lead_time": (
-        "dim_customer", {"contracted_lead_time_days": 0.0}, {"contracted_lead_time_days": -1.0}
+        "dim_customer",
+        {"contracted_lead_time_days": 0.0},
+        {"contracted_lead_time_days": -1.0},
     ),
 }
 TABLE_KEYS = {
@@ -404,17 +451,27 @@ def test_ship_before_order_joins_shipments_to_order_lines() -> None:
             "ship_date": [date(2024, 1, 4), date(2024, 1, 10), date(2020, 1, 1)],
         }
     )
-    lines = pl.DataFrame({"order_id": ["O1", "O2"], "line_number": [1, 1], "order_date": [date(2024, 1, 5)] * 2})
+    lines = pl.DataFrame(
+        {"order_id": ["O1", "O2"], "line_number": [1, 1], "order_date": [date(2024, 1, 5)] * 2}
+    )
     result = impossible_values({"fct_shipments": ships, "fct_order_lines": lines}, AS_OF)
     hits = result.flags.filter(pl.col("rule") == "ship_before_order")
     assert hits.select("entity_id", "sku", "value").rows() == [("S1|O1|1", "SKU-1", -1.0)]
-    assert hits["detail"][0] == "shipped before the order was placed: ship_date=2024-01-04, order_date=2024-01-05"
+    assert (
+        hits["detail"][0]
+        == "shipped before the order was placed: ship_date=2024-01-04, order_date=2024-01-05"
+    )
     assert hits["excluded_from_segmentation"].to_list() == [True]
 
 
 def test_missing_values_do_not_fire_and_master_data_rows_stay_in_segmentation() -> None:
     dim = pl.DataFrame(
-        {"sku": ["A", "B"], "unit_weight_kg": [None, -1.0], "unit_cost": [None, 5.0], "list_price": [1.0, None]}
+        {
+            "sku": ["A", "B"],
+            "unit_weight_kg": [None, -1.0],
+            "unit_cost": [None, 5.0],
+            "list_price": [1.0, None],
+        }
     )
     flags = impossible_values({"dim_product": dim}, AS_OF).flags
     assert flags.select("rule", "entity_id").rows() == [("unit_weight_out_of_range", "B")]
@@ -423,12 +480,17 @@ def test_missing_values_do_not_fire_and_master_data_rows_stay_in_segmentation() 
 
 def test_absent_or_empty_sources_are_skipped_and_reported() -> None:
     freight_frame = _table("fct_freight", {"freight_cost": 1.0}, {"freight_cost": -1.0})
-    result = impossible_values({"fct_freight": freight_frame, "fct_shipments": pl.DataFrame()}, AS_OF)
+    result = impossible_values(
+        {"fct_freight": freight_frame, "fct_shipments": pl.DataFrame()}, AS_OF
+    )
     skipped = {s.rule: s.reason for s in result.skipped}
     assert skipped["negative_handling_cost"] == "source fct_shipments empty"
     assert skipped["promised_before_order"] == "source fct_order_lines absent"
     assert skipped["target_fill_rate_out_of_range"] == "source dim_customer absent"
-    assert skipped["delivery_before_pickup"] == "source fct_freight lacks column(s) delivery_date, pickup_date"
+    assert (
+        skipped["delivery_before_pickup"]
+        == "source fct_freight lacks column(s) delivery_date, pickup_date"
+    )
     assert "negative_freight_cost" not in skipped
     assert result.flags["entity_id"].to_list() == ["BAD"]
     assert result.skipped_frame().columns == ["rule", "reason"]
@@ -471,9 +533,15 @@ DIM_PRODUCT = pl.DataFrame(
 
 
 def scorecard_row(card: pl.DataFrame, entity: str, metric: str, subject: str) -> tuple:
-    rows = card.filter(
-        (pl.col("entity_type") == entity) & (pl.col("metric") == metric) & (pl.col("subject") == subject)
-    ).select("numerator", "denominator", "value").rows()
+    rows = (
+        card.filter(
+            (pl.col("entity_type") == entity)
+            & (pl.col("metric") == metric)
+            & (pl.col("subject") == subject)
+        )
+        .select("numerator", "denominator", "value")
+        .rows()
+    )
     assert len(rows) == 1, (entity, metric, subject, rows)
     return rows[0]
 
@@ -510,7 +578,11 @@ def test_scorecard_completeness_match_rates_and_exception_counts() -> None:
     assert scorecard_row(card, "product", "completeness", "description") == (2, 4, 0.5)
     assert scorecard_row(card, "product", "completeness", "unit_weight_kg") == (2, 4, 0.5)
     assert scorecard_row(card, "product", "completeness", "category") == (4, 4, 1.0)
-    assert scorecard_row(card, "product", "completeness", "brand") == (0, 4, 0.0)  # not in the frame at all
+    assert scorecard_row(card, "product", "completeness", "brand") == (
+        0,
+        4,
+        0.0,
+    )  # not in the frame at all
     assert card.filter(pl.col("subject").str.ends_with("_source")).height == 0
     assert scorecard_row(card, "product", "match_rate", "wms_items") == (2, 3, pytest.approx(2 / 3))
     assert scorecard_row(card, "location", "match_rate", "tms_origins") == (1, 2, 0.5)
@@ -524,8 +596,12 @@ def test_scorecard_completeness_match_rates_and_exception_counts() -> None:
 
 
 def test_scorecard_on_empty_inputs_gives_denominator_zero_rows() -> None:
-    empty_dim = pl.DataFrame(schema={"sku": pl.String, "description": pl.String, "description_source": pl.String})
-    card = master_data_scorecard(empty_dim, None, pl.DataFrame(), pl.DataFrame(), None, None, None, pl.DataFrame())
+    empty_dim = pl.DataFrame(
+        schema={"sku": pl.String, "description": pl.String, "description_source": pl.String}
+    )
+    card = master_data_scorecard(
+        empty_dim, None, pl.DataFrame(), pl.DataFrame(), None, None, None, pl.DataFrame()
+    )
 
     assert card.height > 0
     assert card["denominator"].to_list() == [0] * card.height
@@ -559,7 +635,13 @@ def revenue_lines(revenue: dict[tuple[str, str], float]) -> pl.DataFrame:
 
 def test_priorities_rank_by_revenue_at_stake_then_records_then_name() -> None:
     sales = revenue_lines(
-        {("A", "C1"): 1000.0, ("B", "C1"): 500.0, ("C", "C2"): 200.0, ("A", "C3"): 10.0, ("Z", "C9"): 7.0}
+        {
+            ("A", "C1"): 1000.0,
+            ("B", "C1"): 500.0,
+            ("C", "C2"): 200.0,
+            ("A", "C3"): 10.0,
+            ("Z", "C9"): 7.0,
+        }
     )
     cancelled = revenue_lines({("B", "C1"): 999.0}).with_columns(
         pl.lit("CANCELLED").alias("order_id"), pl.lit(True).alias("is_cancelled")
@@ -569,7 +651,12 @@ def test_priorities_rank_by_revenue_at_stake_then_records_then_name() -> None:
         [
             ("product", "duplicate_record", "A", "i1"),  # A: 1,010
             ("product", "duplicate_record", "A", "i2"),  # same SKU again: not counted twice
-            ("product", "hierarchy_conflict", None, " b "),  # falls back to source_key, trimmed/upper: 500
+            (
+                "product",
+                "hierarchy_conflict",
+                None,
+                " b ",
+            ),  # falls back to source_key, trimmed/upper: 500
             ("customer", "attribute_conflict", "C2", "acc2"),  # 200
             ("customer", "attribute_conflict", "C2", "acc2"),  # a second attribute, same record
             ("customer", "hierarchy_conflict", "C2", "acc2"),  # 200, tie -> ordered by name
@@ -603,7 +690,9 @@ def test_priorities_rank_by_revenue_at_stake_then_records_then_name() -> None:
 
 def test_priorities_include_incomplete_attributes_priced_by_the_records_missing_them() -> None:
     card = master_data_scorecard(DIM_PRODUCT, None, None, None, None, None, None, None)
-    lines = revenue_lines({("A", "C1"): 100.0, ("B", "C1"): 40.0, ("C", "C1"): 30.0, ("D", "C1"): 1.0})
+    lines = revenue_lines(
+        {("A", "C1"): 100.0, ("B", "C1"): 40.0, ("C", "C1"): 30.0, ("D", "C1"): 1.0}
+    )
 
     ranked = cleansing_priorities(card, None, lines, dim_product=DIM_PRODUCT)
     by_issue = {r["issue"]: r for r in ranked.iter_rows(named=True)}
@@ -611,14 +700,18 @@ def test_priorities_include_incomplete_attributes_priced_by_the_records_missing_
     description = by_issue["missing description"]
     assert (description["affected_records"], description["affected_revenue"]) == (2, 70.0)
     assert by_issue["missing unit_weight_kg"]["affected_revenue"] == 70.0
-    assert by_issue["missing brand"]["affected_revenue"] == 171.0  # absent column: every record misses it
+    assert (
+        by_issue["missing brand"]["affected_revenue"] == 171.0
+    )  # absent column: every record misses it
     assert "unit weights" in by_issue["missing unit_weight_kg"]["recommendation"]
     assert ranked["issue"][0] == "missing brand"
 
     # without the dimension frames the revenue is unknown, never invented
     unpriced = cleansing_priorities(card, None, lines)
     assert unpriced["affected_revenue"].null_count() == unpriced.height
-    assert unpriced.filter(pl.col("issue") == "missing description")["affected_records"].to_list() == [2]
+    assert unpriced.filter(pl.col("issue") == "missing description")[
+        "affected_records"
+    ].to_list() == [2]
 
 
 def test_priorities_on_empty_inputs_are_empty() -> None:

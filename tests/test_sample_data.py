@@ -17,17 +17,35 @@ from segmentation_assets.sources.sample_data import ARCHETYPES, KNOWN_MODES, gen
 WINDOW_START, WINDOW_END, N_WEEKS = date(2024, 7, 1), date(2026, 9, 27), 117
 ALLOWED_DEFECTS = {
     # reconcile.exceptions types and quarantine.order_lines rules (docs/ARCHITECTURE.md)
-    "unmatched", "crosswalk_target_missing", "duplicate_record", "hierarchy_conflict", "unknown_mode",
-    "superseded_by_newer_drop", "duplicate_key_in_file", "missing_key", "unknown_product",
-    "unknown_customer", "negative_price", "order_date_in_future", "zero_quantity",
+    "unmatched",
+    "crosswalk_target_missing",
+    "duplicate_record",
+    "hierarchy_conflict",
+    "unknown_mode",
+    "superseded_by_newer_drop",
+    "duplicate_key_in_file",
+    "missing_key",
+    "unknown_product",
+    "unknown_customer",
+    "negative_price",
+    "order_date_in_future",
+    "zero_quantity",
     # flagged by quality checks, or file-level / name-matchable findings
-    "demand_outlier", "freight_cost_outlier", "rejected_file", "missing_crosswalk",
+    "demand_outlier",
+    "freight_cost_outlier",
+    "rejected_file",
+    "missing_crosswalk",
 }
-KEY_COLUMN = {"wms/items": "item_code", "wms/warehouses": "warehouse_code", "crm/accounts": "account_id",
-              "tms/freight": "shipment_id"}
+KEY_COLUMN = {
+    "wms/items": "item_code",
+    "wms/warehouses": "warehouse_code",
+    "crm/accounts": "account_id",
+    "tms/freight": "shipment_id",
+}
 
 
 # ---------------------------------------------------------------- fixtures and helpers
+
 
 @pytest.fixture(scope="module")
 def small(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
@@ -68,9 +86,11 @@ def weekly_demand(root: Path) -> tuple[list[str], np.ndarray]:
     planted = pl.read_csv(root / "ground_truth/planted_defects.csv", infer_schema=False)
     bad = set(planted.filter(pl.col("entity") == "order_lines")["key"].to_list())
     lines = lines.with_columns(key=pl.col("order_id").fill_null("") + "|" + pl.col("line_number"))
-    lines = lines.filter(~pl.col("key").is_in(bad) & (pl.col("order_status") != "cancelled")) \
-        .with_columns(pl.col("quantity").cast(pl.Float64), pl.col("order_date").str.to_date()) \
+    lines = (
+        lines.filter(~pl.col("key").is_in(bad) & (pl.col("order_status") != "cancelled"))
+        .with_columns(pl.col("quantity").cast(pl.Float64), pl.col("order_date").str.to_date())
         .filter(pl.col("quantity") > 0)
+    )
     skus = pl.read_csv(root / "ground_truth/archetypes.csv")["sku"].to_list()
     index = {s: i for i, s in enumerate(skus)}
     week = ((lines["order_date"] - WINDOW_START).dt.total_days() // 7).to_numpy()
@@ -122,8 +142,11 @@ def classify(units: np.ndarray) -> np.ndarray:
     return np.array(labels)
 
 
-def resolve(delivered: str | None, name: str, erp_ids: list[str], erp_names: list[str]) -> tuple[str | None, str | None]:
+def resolve(
+    delivered: str | None, name: str, erp_ids: list[str], erp_names: list[str]
+) -> tuple[str | None, str | None]:
     """The reconcile match rules of docs/ARCHITECTURE.md, as a reference implementation."""
+
     def alnum(x: str) -> str:
         return re.sub(r"[^0-9A-Z]", "", x.upper())
 
@@ -148,7 +171,10 @@ def resolve(delivered: str | None, name: str, erp_ids: list[str], erp_names: lis
 
 # ---------------------------------------------------------------- determinism
 
-def test_same_seed_gives_identical_bytes_and_mtimes(small: tuple[Path, dict], tmp_path: Path) -> None:
+
+def test_same_seed_gives_identical_bytes_and_mtimes(
+    small: tuple[Path, dict], tmp_path: Path
+) -> None:
     first, _ = small
     generate_sample_data(tmp_path, "small", seed=42)
     a = {p.relative_to(first): p for p in first.rglob("*") if p.is_file()}
@@ -163,13 +189,19 @@ def test_same_seed_gives_identical_bytes_and_mtimes(small: tuple[Path, dict], tm
 def test_different_seed_gives_different_data(small: tuple[Path, dict], tmp_path: Path) -> None:
     first, _ = small
     generate_sample_data(tmp_path, "small", seed=7)
-    for rel in ("landing/erp/order_lines/2025H1.csv", "landing/erp/products.csv", "ground_truth/archetypes.csv"):
+    for rel in (
+        "landing/erp/order_lines/2025H1.csv",
+        "landing/erp/products.csv",
+        "ground_truth/archetypes.csv",
+    ):
         assert (first / rel).read_bytes() != (tmp_path / rel).read_bytes(), rel
 
 
 def test_history_window_is_fixed(small: tuple[Path, dict]) -> None:
     root, _ = small
-    lines = read_entity(root, "erp/order_lines", "2*").with_columns(pl.col("order_date").str.to_date())
+    lines = read_entity(root, "erp/order_lines", "2*").with_columns(
+        pl.col("order_date").str.to_date()
+    )
     in_window = lines.filter(pl.col("order_date").dt.year() < 2031)["order_date"]
     assert in_window.min() == WINDOW_START and in_window.max() <= WINDOW_END
     manifest = json.loads((root / "ground_truth/manifest.json").read_text())
@@ -177,6 +209,7 @@ def test_history_window_is_fixed(small: tuple[Path, dict]) -> None:
 
 
 # ---------------------------------------------------------------- contract shape
+
 
 def test_every_file_has_exactly_the_contract_columns(small: tuple[Path, dict]) -> None:
     root, summary = small
@@ -197,18 +230,32 @@ def test_order_lines_arrive_as_several_drops_with_ordered_mtimes(small: tuple[Pa
     root, _ = small
     drops = sorted((root / "landing/erp/order_lines").iterdir(), key=lambda p: p.stat().st_mtime)
     names = [p.name for p in drops]
-    assert names == ["2024H2.csv", "2025H1.csv", "2025H2.csv", "2026H1.csv", "2026H2.csv",
-                     "zz_manual_upload.csv", "zz_corrections.csv"]
+    assert names == [
+        "2024H2.csv",
+        "2025H1.csv",
+        "2025H2.csv",
+        "2026H1.csv",
+        "2026H2.csv",
+        "zz_manual_upload.csv",
+        "zz_corrections.csv",
+    ]
     assert len({p.stat().st_mtime for p in drops}) == len(drops)
 
 
-def test_only_required_writes_just_the_required_entities(small: tuple[Path, dict], tmp_path: Path) -> None:
+def test_only_required_writes_just_the_required_entities(
+    small: tuple[Path, dict], tmp_path: Path
+) -> None:
     full, _ = small
     summary = generate_sample_data(tmp_path, "small", seed=42, only_required=True)
-    assert {entity_of(tmp_path, p) for p in landing_files(tmp_path)} == {e.path for e in REQUIRED_ENTITIES}
+    assert {entity_of(tmp_path, p) for p in landing_files(tmp_path)} == {
+        e.path for e in REQUIRED_ENTITIES
+    }
     assert set(summary["counts"]) == {e.path for e in REQUIRED_ENTITIES}
-    assert {p.name for p in (tmp_path / "ground_truth").iterdir()} == \
-        {"archetypes.csv", "planted_defects.csv", "manifest.json"}
+    assert {p.name for p in (tmp_path / "ground_truth").iterdir()} == {
+        "archetypes.csv",
+        "planted_defects.csv",
+        "manifest.json",
+    }
     planted = pl.read_csv(tmp_path / "ground_truth/planted_defects.csv")
     assert set(planted["entity"]) == {"order_lines"}
     for p in (tmp_path / "landing/erp/order_lines").iterdir():  # same world as the full run
@@ -216,6 +263,7 @@ def test_only_required_writes_just_the_required_entities(small: tuple[Path, dict
 
 
 # ---------------------------------------------------------------- encodings
+
 
 def test_customers_file_has_bom_crlf_and_accented_utf8_names(small: tuple[Path, dict]) -> None:
     root, _ = small
@@ -231,14 +279,27 @@ def test_customers_file_has_bom_crlf_and_accented_utf8_names(small: tuple[Path, 
 
 # ---------------------------------------------------------------- ground truth consistency
 
+
 def test_every_planted_defect_points_at_an_existing_record(small: tuple[Path, dict]) -> None:
     root, _ = small
     planted = pl.read_csv(root / "ground_truth/planted_defects.csv", infer_schema=False)
     assert set(planted["defect"]) <= ALLOWED_DEFECTS
-    assert {"superseded_by_newer_drop", "duplicate_key_in_file", "missing_key", "unknown_product",
-            "negative_price", "order_date_in_future", "demand_outlier", "rejected_file", "unknown_mode",
-            "freight_cost_outlier", "crosswalk_target_missing", "duplicate_record",
-            "hierarchy_conflict", "unmatched"} <= set(planted["defect"])
+    assert {
+        "superseded_by_newer_drop",
+        "duplicate_key_in_file",
+        "missing_key",
+        "unknown_product",
+        "negative_price",
+        "order_date_in_future",
+        "demand_outlier",
+        "rejected_file",
+        "unknown_mode",
+        "freight_cost_outlier",
+        "crosswalk_target_missing",
+        "duplicate_record",
+        "hierarchy_conflict",
+        "unmatched",
+    } <= set(planted["defect"])
     tables: dict[str, pl.DataFrame] = {}
     for d in planted.iter_rows(named=True):
         path = root / "landing" / d["source_file"]
@@ -261,7 +322,9 @@ def test_order_line_defects_hold_in_the_files(small: tuple[Path, dict]) -> None:
     planted = pl.read_csv(root / "ground_truth/planted_defects.csv", infer_schema=False)
     products = set(read_entity(root, "erp/products")["sku"])
     corrections = read_text_table(root / "landing/erp/order_lines/zz_corrections.csv")
-    restated = dict(zip(corrections["order_id"] + "|" + corrections["line_number"], corrections["quantity"]))
+    restated = dict(
+        zip(corrections["order_id"] + "|" + corrections["line_number"], corrections["quantity"])
+    )
     for d in planted.filter(pl.col("entity") == "order_lines").iter_rows(named=True):
         if d["defect"] == "rejected_file":
             continue
@@ -275,16 +338,25 @@ def test_order_line_defects_hold_in_the_files(small: tuple[Path, dict]) -> None:
             "zero_quantity": lambda: float(row["quantity"]) == 0,
             "demand_outlier": lambda: float(row["quantity"]) >= 50,
             "unknown_customer": lambda: row["customer_id"].startswith("C-98"),
-            "duplicate_key_in_file": lambda: table.filter(
-                (pl.col("order_id") == row["order_id"]) & (pl.col("line_number") == row["line_number"])).height == 2,
+            "duplicate_key_in_file": lambda: (
+                table.filter(
+                    (pl.col("order_id") == row["order_id"])
+                    & (pl.col("line_number") == row["line_number"])
+                ).height
+                == 2
+            ),
             "superseded_by_newer_drop": lambda: restated[d["key"]] != row["quantity"],
         }[d["defect"]]
         assert check(), d
     manifest = json.loads((root / "ground_truth/manifest.json").read_text())
     expected = manifest["expected_quarantine_order_lines"]
     assert expected["superseded_by_newer_drop"] == corrections.height == 8
-    assert sum(expected.values()) == planted.filter(
-        pl.col("defect").is_in(list(expected)) & (pl.col("entity") == "order_lines")).height
+    assert (
+        sum(expected.values())
+        == planted.filter(
+            pl.col("defect").is_in(list(expected)) & (pl.col("entity") == "order_lines")
+        ).height
+    )
 
 
 def test_malformed_upload_cannot_be_parsed_as_contract_types(small: tuple[Path, dict]) -> None:
@@ -302,7 +374,9 @@ def test_archetype_file_covers_every_sku(small: tuple[Path, dict]) -> None:
     assert archetypes["sku"].to_list() == products["sku"].to_list()
     assert set(archetypes["archetype"]) == set(ARCHETYPES)
     joined = products.join(archetypes, on="sku")
-    status = dict(joined.group_by("archetype").agg(pl.col("lifecycle_status").unique().sort()).iter_rows())
+    status = dict(
+        joined.group_by("archetype").agg(pl.col("lifecycle_status").unique().sort()).iter_rows()
+    )
     assert status["new_launch"] == ["new"]
     assert set(status["phase_out"]) <= {"phase_out", "discontinued"}
     assert status["fast_stable"] == ["active"]
@@ -314,9 +388,17 @@ def test_crosswalk_true_ids_exist_and_cover_every_foreign_record(small: tuple[Pa
     skus = set(read_entity(root, "erp/products")["sku"])
     customers = set(read_entity(root, "erp/customers")["customer_id"])
     locations = set(read_entity(root, "erp/locations")["location_id"])
-    cases = [("product_crosswalk.csv", "item_code", "true_sku", "wms/items", skus),
-             ("customer_crosswalk.csv", "account_id", "true_customer_id", "crm/accounts", customers),
-             ("warehouse_crosswalk.csv", "warehouse_code", "true_location_id", "wms/warehouses", locations)]
+    cases = [
+        ("product_crosswalk.csv", "item_code", "true_sku", "wms/items", skus),
+        ("customer_crosswalk.csv", "account_id", "true_customer_id", "crm/accounts", customers),
+        (
+            "warehouse_crosswalk.csv",
+            "warehouse_code",
+            "true_location_id",
+            "wms/warehouses",
+            locations,
+        ),
+    ]
     for file, key, true_id, ent, erp in cases:
         xw = pl.read_csv(gt / file, infer_schema=False)
         assert sorted(xw[key]) == sorted(read_entity(root, ent)[key]), file
@@ -325,7 +407,9 @@ def test_crosswalk_true_ids_exist_and_cover_every_foreign_record(small: tuple[Pa
     tms = pl.read_csv(gt / "tms_location_crosswalk.csv", infer_schema=False)
     freight = read_entity(root, "tms/freight")
     assert set(tms.filter(pl.col("role") == "origin")["code"]) == set(freight["origin_code"])
-    assert set(tms.filter(pl.col("role") == "destination")["code"]) == set(freight["destination_code"])
+    assert set(tms.filter(pl.col("role") == "destination")["code"]) == set(
+        freight["destination_code"]
+    )
     erp_of = {"origin": locations, "destination": customers}
     for row in tms.filter(pl.col("matchable") == "true").iter_rows(named=True):
         assert row["true_erp_id"] in erp_of[row["role"]], row
@@ -339,14 +423,36 @@ def test_foreign_spellings_resolve_by_the_reconcile_rules(small: tuple[Path, dic
     customers = read_entity(root, "erp/customers")
     locations = read_entity(root, "erp/locations")
     cases = [
-        (read_entity(root, "wms/items"), "item_code", "erp_sku", "item_description", "product_crosswalk.csv",
-         "true_sku", products["sku"].to_list(), products["description"].to_list()),
-        (read_entity(root, "crm/accounts"), "account_id", "erp_customer_id", "account_name",
-         "customer_crosswalk.csv", "true_customer_id", customers["customer_id"].to_list(),
-         customers["customer_name"].to_list()),
-        (read_entity(root, "wms/warehouses"), "warehouse_code", "erp_location_id", "warehouse_name",
-         "warehouse_crosswalk.csv", "true_location_id", locations["location_id"].to_list(),
-         locations["location_name"].to_list()),
+        (
+            read_entity(root, "wms/items"),
+            "item_code",
+            "erp_sku",
+            "item_description",
+            "product_crosswalk.csv",
+            "true_sku",
+            products["sku"].to_list(),
+            products["description"].to_list(),
+        ),
+        (
+            read_entity(root, "crm/accounts"),
+            "account_id",
+            "erp_customer_id",
+            "account_name",
+            "customer_crosswalk.csv",
+            "true_customer_id",
+            customers["customer_id"].to_list(),
+            customers["customer_name"].to_list(),
+        ),
+        (
+            read_entity(root, "wms/warehouses"),
+            "warehouse_code",
+            "erp_location_id",
+            "warehouse_name",
+            "warehouse_crosswalk.csv",
+            "true_location_id",
+            locations["location_id"].to_list(),
+            locations["location_name"].to_list(),
+        ),
     ]
     for records, key, code, name, file, true_id, erp_ids, erp_names in cases:
         truth = pl.read_csv(gt / file, infer_schema=False).rows_by_key(key, named=True, unique=True)
@@ -392,28 +498,39 @@ def test_planted_outliers_stand_out_by_mads_from_median(small: tuple[Path, dict]
         mad = (pl.col(value) - med).abs().median().over(by)
         return frame.with_columns(z=(pl.col(value) - med) / mad)
 
-    lines = read_entity(root, "erp/order_lines", "2*").filter(pl.col("order_status") != "cancelled") \
-        .with_columns(pl.col("quantity").cast(pl.Float64), key=pl.col("order_id").fill_null("") + "|" + pl.col("line_number")) \
+    lines = (
+        read_entity(root, "erp/order_lines", "2*")
+        .filter(pl.col("order_status") != "cancelled")
+        .with_columns(
+            pl.col("quantity").cast(pl.Float64),
+            key=pl.col("order_id").fill_null("") + "|" + pl.col("line_number"),
+        )
         .filter(pl.col("quantity") > 0)
+    )
     outliers = planted.filter(pl.col("defect") == "demand_outlier")["key"]
     assert outliers.len() >= 3
     z = mads_from_median(lines, "quantity", ["sku"]).filter(pl.col("key").is_in(outliers.implode()))
     assert z.height == outliers.len() and (z["z"] > 50).all(), z  # order_quantity_mad: 50 MADs
     freight = read_entity(root, "tms/freight").with_columns(
-        pl.col("freight_cost").cast(pl.Float64), mode_=pl.col("mode").str.strip_chars().str.to_lowercase())
+        pl.col("freight_cost").cast(pl.Float64),
+        mode_=pl.col("mode").str.strip_chars().str.to_lowercase(),
+    )
     costly = planted.filter(pl.col("defect") == "freight_cost_outlier")["key"]
     assert costly.len() >= 3
-    z = mads_from_median(freight, "freight_cost", ["mode_", "origin_code"]) \
-        .filter(pl.col("shipment_id").is_in(costly.implode()))
+    z = mads_from_median(freight, "freight_cost", ["mode_", "origin_code"]).filter(
+        pl.col("shipment_id").is_in(costly.implode())
+    )
     assert z.height == costly.len() and (z["z"] > 10).all(), z
 
 
 # ---------------------------------------------------------------- transactions
 
+
 def test_order_line_mix_returns_cancellations_and_open_orders(small: tuple[Path, dict]) -> None:
     root, _ = small
     lines = read_entity(root, "erp/order_lines", "2*").with_columns(
-        pl.col("quantity").cast(pl.Float64), pl.col("order_date").str.to_date())
+        pl.col("quantity").cast(pl.Float64), pl.col("order_date").str.to_date()
+    )
     assert 0.01 < (lines["quantity"] < 0).mean() < 0.03
     assert 0.02 < (lines["order_status"] == "cancelled").mean() < 0.04
     open_lines = lines.filter(pl.col("order_status") == "open")
@@ -430,7 +547,9 @@ def test_shipments_and_freight_reference_their_masters(small: tuple[Path, dict])
     keys = set(lines["order_id"].drop_nulls() + "|" + lines.drop_nulls("order_id")["line_number"])
     assert set(shipments["order_id"] + "|" + shipments["line_number"]) <= keys
     assert set(shipments["item_code"]) <= set(read_entity(root, "wms/items")["item_code"])
-    assert set(shipments["warehouse_code"]) <= set(read_entity(root, "wms/warehouses")["warehouse_code"])
+    assert set(shipments["warehouse_code"]) <= set(
+        read_entity(root, "wms/warehouses")["warehouse_code"]
+    )
     assert freight["shipment_id"].is_unique().all()
     assert set(shipments["shipment_id"]) <= set(freight["shipment_id"])
     modes = freight["mode"].str.strip_chars().str.to_lowercase()
@@ -461,15 +580,20 @@ def test_archetypes_are_visible_in_weekly_demand(small: tuple[Path, dict]) -> No
 def test_revenue_is_concentrated_enough_for_abc(small: tuple[Path, dict]) -> None:
     root, _ = small
     lines = read_entity(root, "erp/order_lines", "2*").with_columns(
-        pl.col("quantity").cast(pl.Float64), pl.col("unit_price").cast(pl.Float64))
-    revenue = lines.filter(pl.col("quantity") > 0).group_by("sku") \
-        .agg((pl.col("quantity") * pl.col("unit_price")).sum().alias("revenue")) \
+        pl.col("quantity").cast(pl.Float64), pl.col("unit_price").cast(pl.Float64)
+    )
+    revenue = (
+        lines.filter(pl.col("quantity") > 0)
+        .group_by("sku")
+        .agg((pl.col("quantity") * pl.col("unit_price")).sum().alias("revenue"))
         .sort("revenue", descending=True)["revenue"]
+    )
     top_fifth = revenue.head(len(revenue) // 5).sum() / revenue.sum()
     assert 0.6 < top_fifth < 0.95
 
 
 # ---------------------------------------------------------------- medium scale
+
 
 def test_medium_scale_shape(tmp_path: Path) -> None:
     summary = generate_sample_data(tmp_path, "medium", seed=3)
@@ -480,5 +604,12 @@ def test_medium_scale_shape(tmp_path: Path) -> None:
     assert 900_000 <= counts["erp/order_lines"] <= 1_200_000
     assert counts["wms/items"] > 1000 and counts["crm/accounts"] > 500
     drops = sorted(p.name for p in (tmp_path / "landing/erp/order_lines").iterdir())
-    assert drops == ["2024H2.csv", "2025H1.csv", "2025H2.csv", "2026H1.csv", "2026H2.csv",
-                     "zz_corrections.csv", "zz_manual_upload.csv"]
+    assert drops == [
+        "2024H2.csv",
+        "2025H1.csv",
+        "2025H2.csv",
+        "2026H1.csv",
+        "2026H2.csv",
+        "zz_corrections.csv",
+        "zz_manual_upload.csv",
+    ]

@@ -14,7 +14,11 @@ from segmentation_assets.segmentation import candidates as candidates_module
 from segmentation_assets.segmentation.candidates import fit_candidate, fit_candidates, relabel
 from segmentation_assets.segmentation.matrix import build_feature_matrix
 from segmentation_assets.segmentation.naming import name_segments, segment_profiles
-from segmentation_assets.segmentation.selection import choose_candidate, score_candidates, subsample_stability
+from segmentation_assets.segmentation.selection import (
+    choose_candidate,
+    score_candidates,
+    subsample_stability,
+)
 from segmentation_assets.segmentation.stability import bootstrap_stability, rolling_stability
 
 CENTRES = np.array([[0.0, 0.0], [20.0, 0.0], [0.0, 20.0]])
@@ -32,32 +36,44 @@ def blobs(seed: int = 0, spread: float = 0.5) -> tuple[np.ndarray, np.ndarray]:
 
 
 def test_matrix_logs_skewed_features_scales_robustly_and_drops_unusable_ones():
-    frame = pl.DataFrame({
-        "sku": ["a", "b", "c", "d", "e"],
-        "weekly_units": np.expm1([0.0, 1.0, 2.0, 3.0, 4.0]),  # skewed: log1p gives 0..4
-        "trend": [1.0, None, 3.0, 5.0, 7.0],
-        "adi": pl.Series([None] * 5, dtype=pl.Float64),
-        "forecast_wape": [0.3] * 5,
-    })
+    frame = pl.DataFrame(
+        {
+            "sku": ["a", "b", "c", "d", "e"],
+            "weekly_units": np.expm1([0.0, 1.0, 2.0, 3.0, 4.0]),  # skewed: log1p gives 0..4
+            "trend": [1.0, None, 3.0, 5.0, 7.0],
+            "adi": pl.Series([None] * 5, dtype=pl.Float64),
+            "forecast_wape": [0.3] * 5,
+        }
+    )
     criteria = {"weekly_units": 1.0, "trend": 2.0, "adi": 1.0, "forecast_wape": 1.0}
     m = build_feature_matrix(frame, "sku", criteria, "product")
     assert m.ids == ["a", "b", "c", "d", "e"]
     assert m.names == ["weekly_units", "trend"]
     assert "null" in m.dropped["adi"] and "constant" in m.dropped["forecast_wape"]
     assert m.imputed == {"trend": 1}
-    assert m.raw[:, 1].tolist() == [1.0, 4.0, 3.0, 5.0, 7.0]  # the null took the median of 1, 3, 5, 7
+    assert m.raw[:, 1].tolist() == [
+        1.0,
+        4.0,
+        3.0,
+        5.0,
+        7.0,
+    ]  # the null took the median of 1, 3, 5, 7
     # log1p -> 0..4: median 2; scale max(IQR 2 / 1.349, std sqrt 2) = 2 / 1.349; weight 1
     np.testing.assert_allclose(m.values[:, 0], np.array([-2.0, -1.0, 0.0, 1.0, 2.0]) * 1.349 / 2)
     # trend 1,4,3,5,7 (not skewed): median 4; scale max(IQR 2 / 1.349, std 2) = 2; weight 2 -> x - 4
     np.testing.assert_allclose(m.values[:, 1], [-3.0, 0.0, -1.0, 1.0, 3.0])
 
-    other = pl.DataFrame({"sku": ["x", "y"], "weekly_units": [np.expm1(2.0), None], "trend": [None, 6.0]})
+    other = pl.DataFrame(
+        {"sku": ["x", "y"], "weekly_units": [np.expm1(2.0), None], "trend": [None, 6.0]}
+    )
     # nulls take THIS matrix's medians (raw weekly_units median e^2 - 1 -> scaled 0; trend 4 -> 0)
     np.testing.assert_allclose(m.transform_frame(other), [[0.0, 0.0], [0.0, 2.0]], atol=1e-12)
 
 
 def test_matrix_scale_is_never_below_the_std_so_a_mostly_constant_feature_cannot_dominate():
-    frame = pl.DataFrame({"sku": list("abcdefgh"), "seasonality_strength": [0.0, 0.0, 0.0, 0.01, 0.0, 0.0, 0.9, 0.8]})
+    frame = pl.DataFrame(
+        {"sku": list("abcdefgh"), "seasonality_strength": [0.0, 0.0, 0.0, 0.01, 0.0, 0.0, 0.9, 0.8]}
+    )
     m = build_feature_matrix(frame, "sku", {"seasonality_strength": 1.0}, "product")
     column = frame["seasonality_strength"].to_numpy()
     # IQR 0.0025 would put the two seasonal products 300+ units away; the std keeps them at ~2.5
@@ -67,9 +83,13 @@ def test_matrix_scale_is_never_below_the_std_so_a_mostly_constant_feature_cannot
 
 def test_matrix_refuses_what_cannot_be_segmented():
     with pytest.raises(ValueError, match="at least 2"):
-        build_feature_matrix(pl.DataFrame({"sku": ["a"], "demand_cov": [1.0]}), "sku", {"demand_cov": 1.0}, "product")
+        build_feature_matrix(
+            pl.DataFrame({"sku": ["a"], "demand_cov": [1.0]}), "sku", {"demand_cov": 1.0}, "product"
+        )
     with pytest.raises(ValueError, match="no usable product feature.*adi"):
-        build_feature_matrix(pl.DataFrame({"sku": ["a", "b"], "adi": [None, None]}), "sku", {"adi": 1.0}, "product")
+        build_feature_matrix(
+            pl.DataFrame({"sku": ["a", "b"], "adi": [None, None]}), "sku", {"adi": 1.0}, "product"
+        )
 
 
 # --- candidates -----------------------------------------------------------------------------------
@@ -105,7 +125,12 @@ def test_same_seed_gives_identical_labels_and_relabel_is_canonical():
     points = np.array([[0.0], [0.0], [0.0], [1.0], [1.0], [2.0], [9.0]])
     assert relabel(np.array([5, 5, 5, 2, 2, 9, -1]), points).tolist() == [0, 0, 0, 1, 1, 2, -1]
     # equal sizes: the lower centroid comes first
-    assert relabel(np.array([1, 1, 0, 0]), np.array([[5.0], [5.0], [1.0], [1.0]])).tolist() == [1, 1, 0, 0]
+    assert relabel(np.array([1, 1, 0, 0]), np.array([[5.0], [5.0], [1.0], [1.0]])).tolist() == [
+        1,
+        1,
+        0,
+        0,
+    ]
     permuted = np.array([4, 2, 0, 1, 3])[a.labels]
     assert relabel(permuted, values).tolist() == a.labels.tolist()
 
@@ -113,7 +138,9 @@ def test_same_seed_gives_identical_labels_and_relabel_is_canonical():
 def test_hdbscan_flags_noise_and_assigns_it_to_the_nearest_segment():
     values, truth = blobs()
     outliers = np.array([[60.0, 5.0], [-5.0, 60.0]])  # nearest blobs: (20, 0) -> 1 and (0, 20) -> 2
-    fitted = fit_candidate("hdbscan", np.vstack([values, outliers]), None, seed=0, min_cluster_share=0.1)
+    fitted = fit_candidate(
+        "hdbscan", np.vstack([values, outliers]), None, seed=0, min_cluster_share=0.1
+    )
     assert fitted.k == 3
     assert fitted.is_noise[-2:].all() and fitted.is_noise.sum() <= 4
     assert fitted.labels[-2:].tolist() == [1, 2]
@@ -136,7 +163,9 @@ def test_hdbscan_with_one_cluster_is_a_flagged_k1_candidate():
 @pytest.fixture(scope="module")
 def fitted_blobs():
     values, truth = blobs()
-    config = CandidatesConfig(k_range=(2, 5), algorithms=("kmeans", "ward", "hdbscan"), hdbscan_min_cluster_share=0.1)
+    config = CandidatesConfig(
+        k_range=(2, 5), algorithms=("kmeans", "ward", "hdbscan"), hdbscan_min_cluster_share=0.1
+    )
     fitted = fit_candidates(values, config, seed=11)
     stability = [subsample_stability(values, c, seed=11) for c in fitted]
     return values, truth, fitted, stability
@@ -145,11 +174,23 @@ def fitted_blobs():
 def test_selection_chooses_the_true_number_of_segments(fitted_blobs):
     values, truth, fitted, stability = fitted_blobs
     assert [(c.algorithm, c.k) for c in fitted][:8] == [("kmeans", k) for k in (2, 3, 4, 5)] + [
-        ("ward", k) for k in (2, 3, 4, 5)]
+        ("ward", k) for k in (2, 3, 4, 5)
+    ]
     assert fitted[-1].algorithm == "hdbscan"
-    scores = score_candidates(values, fitted, stability, SelectionWeights(), max_segments=8, seed=11)
-    assert scores.columns == ["algorithm", "k", "silhouette", "davies_bouldin", "stability", "interpretability",
-                              "score", "eligible", "reason"]
+    scores = score_candidates(
+        values, fitted, stability, SelectionWeights(), max_segments=8, seed=11
+    )
+    assert scores.columns == [
+        "algorithm",
+        "k",
+        "silhouette",
+        "davies_bouldin",
+        "stability",
+        "interpretability",
+        "score",
+        "eligible",
+        "reason",
+    ]
     chosen = choose_candidate(scores, PinConfig())
     assert fitted[chosen].k == 3
     assert adjusted_rand_score(truth, fitted[chosen].labels) == 1.0
@@ -159,16 +200,26 @@ def test_selection_chooses_the_true_number_of_segments(fitted_blobs):
 
 def test_score_is_the_documented_weighted_mean(fitted_blobs):
     values, _, fitted, stability = fitted_blobs
-    silhouette_only = SelectionWeights(silhouette=1, davies_bouldin=0, stability=0, interpretability=0)
-    only_silhouette = score_candidates(values, fitted[1:2], stability[1:2], silhouette_only,
-                                       max_segments=8, seed=11).row(0, named=True)
+    silhouette_only = SelectionWeights(
+        silhouette=1, davies_bouldin=0, stability=0, interpretability=0
+    )
+    only_silhouette = score_candidates(
+        values, fitted[1:2], stability[1:2], silhouette_only, max_segments=8, seed=11
+    ).row(0, named=True)
     assert only_silhouette["score"] == pytest.approx((only_silhouette["silhouette"] + 1) / 2)
-    only_shape = score_candidates(values, fitted[1:2], [0.3],
-                                  SelectionWeights(silhouette=0, davies_bouldin=1, stability=0, interpretability=1),
-                                  max_segments=8, seed=11).row(0, named=True)
+    only_shape = score_candidates(
+        values,
+        fitted[1:2],
+        [0.3],
+        SelectionWeights(silhouette=0, davies_bouldin=1, stability=0, interpretability=1),
+        max_segments=8,
+        seed=11,
+    ).row(0, named=True)
     # k = 3, max 8: interpretability 1 - 1/7; Davies-Bouldin component 1 / (1 + DB)
     assert only_shape["interpretability"] == pytest.approx(6 / 7)
-    assert only_shape["score"] == pytest.approx((1 / (1 + only_shape["davies_bouldin"]) + 6 / 7) / 2)
+    assert only_shape["score"] == pytest.approx(
+        (1 / (1 + only_shape["davies_bouldin"]) + 6 / 7) / 2
+    )
     assert only_shape["stability"] == pytest.approx(0.3)
 
 
@@ -176,15 +227,18 @@ def test_too_many_segments_are_ineligible(fitted_blobs):
     values, _, fitted, stability = fitted_blobs
     six = fit_candidate("kmeans", values, 6, seed=11, min_cluster_share=0.1)
     # max_segments 1 + 4 allows k <= 5: the constraint step can merge a few segments, not many
-    scores = score_candidates(values, [fitted[3], six], [stability[3], 1.0], SelectionWeights(), max_segments=1,
-                              seed=11)
+    scores = score_candidates(
+        values, [fitted[3], six], [stability[3], 1.0], SelectionWeights(), max_segments=1, seed=11
+    )
     assert fitted[3].k == 5 and scores.get_column("eligible").to_list() == [True, False]
     assert "max_segments" in scores.row(1, named=True)["reason"]
 
 
 def test_pins_are_honoured(fitted_blobs):
     values, _, fitted, stability = fitted_blobs
-    scores = score_candidates(values, fitted, stability, SelectionWeights(), max_segments=8, seed=11)
+    scores = score_candidates(
+        values, fitted, stability, SelectionWeights(), max_segments=8, seed=11
+    )
     exact = choose_candidate(scores, PinConfig(algorithm="ward", k=5))
     assert (fitted[exact].algorithm, fitted[exact].k) == ("ward", 5)
     by_algorithm = choose_candidate(scores, PinConfig(algorithm="ward"))
@@ -197,10 +251,18 @@ def test_pins_are_honoured(fitted_blobs):
 
 def test_ties_prefer_fewer_segments_then_kmeans_ward_hdbscan():
     def frame(rows):
-        return pl.DataFrame(rows, schema=["algorithm", "k", "score", "eligible", "reason"], orient="row")
+        return pl.DataFrame(
+            rows, schema=["algorithm", "k", "score", "eligible", "reason"], orient="row"
+        )
 
-    scores = frame([("hdbscan", 3, 0.8, True, ""), ("ward", 3, 0.8, True, ""), ("kmeans", 4, 0.8, True, ""),
-                    ("kmeans", 2, 0.9, False, "x")])
+    scores = frame(
+        [
+            ("hdbscan", 3, 0.8, True, ""),
+            ("ward", 3, 0.8, True, ""),
+            ("kmeans", 4, 0.8, True, ""),
+            ("kmeans", 2, 0.9, False, "x"),
+        ]
+    )
     assert choose_candidate(scores, PinConfig()) == 1
     scores = frame([("ward", 3, 0.8, True, ""), ("kmeans", 3, 0.8, True, "")])
     assert choose_candidate(scores, PinConfig()) == 1
@@ -211,11 +273,13 @@ def test_ties_prefer_fewer_segments_then_kmeans_ward_hdbscan():
 
 def test_names_describe_what_stands_out_and_are_unique():
     core = 40
-    frame = pl.DataFrame({
-        "weekly_units": np.concatenate([[500.0] * 10, [0.2] * 10, np.linspace(5, 20, core)]),
-        "demand_cov": np.concatenate([[0.1] * 10, [2.5] * 10, np.linspace(0.5, 0.9, core)]),
-        "adi": np.concatenate([[1.0] * 10, [6.0] * 10, np.linspace(1.0, 1.6, core)]),
-    })
+    frame = pl.DataFrame(
+        {
+            "weekly_units": np.concatenate([[500.0] * 10, [0.2] * 10, np.linspace(5, 20, core)]),
+            "demand_cov": np.concatenate([[0.1] * 10, [2.5] * 10, np.linspace(0.5, 0.9, core)]),
+            "adi": np.concatenate([[1.0] * 10, [6.0] * 10, np.linspace(1.0, 1.6, core)]),
+        }
+    )
     labels = np.repeat([0, 1, 2], [10, 10, core])
     profiles = segment_profiles(frame, labels, ["weekly_units", "demand_cov", "adi"])
     assert profiles.get_column("entities").to_list() == [10, 10, core]
@@ -230,32 +294,56 @@ def test_names_describe_what_stands_out_and_are_unique():
 
 
 def test_colliding_names_are_told_apart_by_what_separates_them_and_lumpy_is_said_once():
-    population = pl.DataFrame({c: [-1.0, -0.5, 0.0, 0.5, 1.0] for c in
-                               ["adi", "cv2", "trend", "seasonality_strength", "demand_cov"]})  # median 0, IQR 1
-    profiles = pl.DataFrame({
-        "segment_id": [0, 1, 2, 3],
-        "adi": [5.0, 5.0, 0.0, 0.0],
-        "cv2": [4.0, 4.0, 0.0, 0.0],
-        "trend": [3.0, 3.0, -2.0, -2.0],
-        "seasonality_strength": [2.0, 0.6, 0.0, 0.0],
-        "demand_cov": [0.0, 0.0, 0.0, 0.0],
-    })
+    population = pl.DataFrame(
+        {
+            c: [-1.0, -0.5, 0.0, 0.5, 1.0]
+            for c in ["adi", "cv2", "trend", "seasonality_strength", "demand_cov"]
+        }
+    )  # median 0, IQR 1
+    profiles = pl.DataFrame(
+        {
+            "segment_id": [0, 1, 2, 3],
+            "adi": [5.0, 5.0, 0.0, 0.0],
+            "cv2": [4.0, 4.0, 0.0, 0.0],
+            "trend": [3.0, 3.0, -2.0, -2.0],
+            "seasonality_strength": [2.0, 0.6, 0.0, 0.0],
+            "demand_cov": [0.0, 0.0, 0.0, 0.0],
+        }
+    )
     names = name_segments(profiles, population, "product")
     # intermittent (z 5) with uneven sizes (z 4) is "lumpy"; both are also seasonal (z 2 and 0.6 > 0.5),
     # and seasonality is what separates them most
     assert names[0] == "lumpy, growing, seasonal (higher seasonality strength)"
     assert names[1] == "lumpy, growing, seasonal (lower seasonality strength)"
-    assert names[2] == "declining" and names[3] == "declining 2", "identical profiles: only a number tells them apart"
+    assert names[2] == "declining" and names[3] == "declining 2", (
+        "identical profiles: only a number tells them apart"
+    )
     # the same words in another order collide too; uneven sizes without intermittency go unsaid
-    reordered = name_segments(pl.DataFrame({
-        "segment_id": [0, 1], "trend": [3.0, 2.0], "seasonality_strength": [2.0, 2.5], "cv2": [4.0, 4.0],
-    }), population, "product")
-    assert reordered == {0: "growing, seasonal (higher log growth per year)",
-                         1: "seasonal, growing (lower log growth per year)"}
-    customers = name_segments(pl.DataFrame({"segment_id": [0], "total_revenue": [10.0]}),
-                              pl.DataFrame({"total_revenue": [1.0, 10.0, 100.0]}), "customer")
+    reordered = name_segments(
+        pl.DataFrame(
+            {
+                "segment_id": [0, 1],
+                "trend": [3.0, 2.0],
+                "seasonality_strength": [2.0, 2.5],
+                "cv2": [4.0, 4.0],
+            }
+        ),
+        population,
+        "product",
+    )
+    assert reordered == {
+        0: "growing, seasonal (higher log growth per year)",
+        1: "seasonal, growing (lower log growth per year)",
+    }
+    customers = name_segments(
+        pl.DataFrame({"segment_id": [0], "total_revenue": [10.0]}),
+        pl.DataFrame({"total_revenue": [1.0, 10.0, 100.0]}),
+        "customer",
+    )
     assert customers == {0: "typical"}
-    with pytest.raises(ValueError, match="per-entity"):  # a one-row profile has no spread to measure z with
+    with pytest.raises(
+        ValueError, match="per-entity"
+    ):  # a one-row profile has no spread to measure z with
         name_segments(profiles, profiles.head(1).with_columns(entities=pl.lit(5)), "product")
 
 
@@ -275,7 +363,13 @@ def _window(seed: int, shuffled: bool) -> pl.DataFrame:
         points = rng.uniform(-5, 25, (len(truth), 2))
     else:
         points = WINDOW_CENTRES[truth] + rng.normal(0, 0.5, (len(truth), 2))
-    return pl.DataFrame({"sku": [f"p{i}" for i in range(len(truth))], "demand_cov": points[:, 0], "adi": points[:, 1]})
+    return pl.DataFrame(
+        {
+            "sku": [f"p{i}" for i in range(len(truth))],
+            "demand_cov": points[:, 0],
+            "adi": points[:, 1],
+        }
+    )
 
 
 def _refit(frame: pl.DataFrame):
@@ -295,13 +389,17 @@ def test_rolling_stability_is_high_on_lasting_blobs_and_low_on_shuffled_data():
     shuffled = [(f"w{i}", _window(i, shuffled=True)) for i in range(3)]
     _, shuffled_mean, moves = rolling_stability(shuffled, "sku", _refit)
     assert shuffled_mean < 0.9  # ~0.73 here: two k-means fits on structureless data disagree
-    stayed = moves.filter(pl.col("from_segment") == pl.col("to_segment")).get_column("entities").sum()
+    stayed = (
+        moves.filter(pl.col("from_segment") == pl.col("to_segment")).get_column("entities").sum()
+    )
     assert stayed / moves.get_column("entities").sum() < 0.6  # ~1/3 by chance when nothing lasts
 
 
 def test_bootstrap_stability_is_about_one_on_clear_blobs():
     values, truth = blobs()
-    result = bootstrap_stability(values, truth, lambda v: fit_candidate("kmeans", v, 3, 0, 0.05), samples=5, seed=1)
+    result = bootstrap_stability(
+        values, truth, lambda v: fit_candidate("kmeans", v, 3, 0, 0.05), samples=5, seed=1
+    )
     assert result.get_column("segment_id").to_list() == [0, 1, 2]
     assert result.get_column("samples").to_list() == [5, 5, 5]
     assert all(math.isclose(j, 1.0) for j in result.get_column("mean_jaccard").to_list())

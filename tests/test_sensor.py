@@ -10,7 +10,9 @@ from tests.conftest import ORDER_HEADER
 
 
 def _tick(landing_root, cursor=None):
-    context = dg.build_sensor_context(cursor=cursor, resources={"landing_zone": LandingZone(path=str(landing_root))})
+    context = dg.build_sensor_context(
+        cursor=cursor, resources={"landing_zone": LandingZone(path=str(landing_root))}
+    )
     result = landing_zone_sensor(context)
     return result, context.cursor
 
@@ -19,14 +21,18 @@ def test_new_file_requests_a_run_and_unchanged_files_do_not(landing):
     landing.write("erp/products.csv", "sku,description,product_family,category\nSKU-1,Bolt,F,C\n")
     first, cursor = _tick(landing.root)
     assert isinstance(first, dg.RunRequest)
-    assert first.tags["duckdb"] == WAREHOUSE_RUN_TAGS["duckdb"], "sensor runs are queued behind other warehouse writers"
+    assert first.tags["duckdb"] == WAREHOUSE_RUN_TAGS["duckdb"], (
+        "sensor runs are queued behind other warehouse writers"
+    )
     assert "1 added" in first.tags["landing/changes"]
 
     again, same_cursor = _tick(landing.root, cursor)
     assert isinstance(again, dg.SkipReason)
     assert same_cursor == cursor
 
-    landing.write("erp/order_lines/2025-01.csv", f"{ORDER_HEADER}\nSO-1,1,2025-01-02,C-1,SKU-1,1,1\n")
+    landing.write(
+        "erp/order_lines/2025-01.csv", f"{ORDER_HEADER}\nSO-1,1,2025-01-02,C-1,SKU-1,1,1\n"
+    )
     added, cursor2 = _tick(landing.root, cursor)
     assert isinstance(added, dg.RunRequest)
     assert "1 added" in added.tags["landing/changes"]
@@ -34,9 +40,13 @@ def test_new_file_requests_a_run_and_unchanged_files_do_not(landing):
 
 
 def test_changed_or_removed_file_requests_a_run(landing):
-    path = landing.write("erp/products.csv", "sku,description,product_family,category\nSKU-1,Bolt,F,C\n")
+    path = landing.write(
+        "erp/products.csv", "sku,description,product_family,category\nSKU-1,Bolt,F,C\n"
+    )
     _, cursor = _tick(landing.root)
-    landing.write("erp/products.csv", "sku,description,product_family,category\nSKU-1,Bolt M8,F,C\n")
+    landing.write(
+        "erp/products.csv", "sku,description,product_family,category\nSKU-1,Bolt M8,F,C\n"
+    )
     changed, cursor = _tick(landing.root, cursor)
     assert isinstance(changed, dg.RunRequest) and "1 changed" in changed.tags["landing/changes"]
     path.unlink()

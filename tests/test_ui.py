@@ -37,7 +37,17 @@ pytestmark = pytest.mark.ui
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 LOCATION = "segmentation"
 JOB = "segmentation_pipeline"
-LAYERS = ["landing", "raw", "staging", "reconcile", "marts", "quarantine", "quality", "features", "segments"]
+LAYERS = [
+    "landing",
+    "raw",
+    "staging",
+    "reconcile",
+    "marts",
+    "quarantine",
+    "quality",
+    "features",
+    "segments",
+]
 STARTUP_TIMEOUT = 120.0
 RUNS_TIMEOUT = 360.0
 BROWSER_TIMEOUT = 90.0
@@ -102,10 +112,18 @@ def _wait_until_loaded(server: UiServer) -> None:
     last = "no answer yet"
     while time.monotonic() < deadline:
         if server.process.poll() is not None:
-            pytest.fail(f"`make ui` exited with {server.process.returncode} while starting:\n{server.log_tail()}")
+            pytest.fail(
+                f"`make ui` exited with {server.process.returncode} while starting:\n{server.log_tail()}"
+            )
         try:
             workspace = server.graphql(WORKSPACE_QUERY, timeout=10)["workspaceOrError"]
-        except (urllib.error.URLError, ConnectionError, TimeoutError, OSError, json.JSONDecodeError) as error:
+        except (
+            urllib.error.URLError,
+            ConnectionError,
+            TimeoutError,
+            OSError,
+            json.JSONDecodeError,
+        ) as error:
             last = repr(error)
         else:
             entries = {e["name"]: e for e in workspace.get("locationEntries", [])}
@@ -114,7 +132,9 @@ def _wait_until_loaded(server: UiServer) -> None:
             if entry and entry["loadStatus"] == "LOADED":
                 location = entry["locationOrLoadError"] or {}
                 if location.get("__typename") == "PythonError":
-                    pytest.fail(f"code location {LOCATION!r} failed to load: {location['message']}\n{location['stack']}")
+                    pytest.fail(
+                        f"code location {LOCATION!r} failed to load: {location['message']}\n{location['stack']}"
+                    )
                 if location.get("__typename") == "RepositoryLocation":
                     jobs = {j["name"] for r in location["repositories"] for j in r["jobs"]}
                     assert JOB in jobs, f"{JOB} not in the loaded location: {sorted(jobs)}"
@@ -151,7 +171,9 @@ def _stop_group(process: subprocess.Popen, grace: float) -> None:
     pgid = process.pid  # start_new_session: the child leads its own group
     for signum, wait in ((signal.SIGTERM, grace), (signal.SIGKILL, 5.0)):
         if signum == signal.SIGKILL:
-            print(f"\nUI did not stop within {grace:.0f}s of SIGTERM; sending SIGKILL to group {pgid}")
+            print(
+                f"\nUI did not stop within {grace:.0f}s of SIGTERM; sending SIGKILL to group {pgid}"
+            )
         try:
             os.killpg(pgid, signum)
         except ProcessLookupError:
@@ -181,8 +203,20 @@ def ui(tmp_path_factory) -> Iterator[UiServer]:
     log = root / "ui.log"
     with log.open("wb") as out:
         process = subprocess.Popen(
-            [sys.executable, "-m", "segmentation_assets.ui", "--host", "127.0.0.1", "--port", str(port)],
-            cwd=PROJECT_ROOT, env=env, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
+            [
+                sys.executable,
+                "-m",
+                "segmentation_assets.ui",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+            ],
+            cwd=PROJECT_ROOT,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=subprocess.STDOUT,
             start_new_session=True,
         )
     server = UiServer(url=f"http://127.0.0.1:{port}", root=root, log=log, process=process)
@@ -190,12 +224,16 @@ def ui(tmp_path_factory) -> Iterator[UiServer]:
     try:
         _wait_until_loaded(server)
         settings = (home / "dagster.yaml").read_text()
-        assert "tag_concurrency_limits" in settings, f"our instance settings were not installed:\n{settings}"
+        assert "tag_concurrency_limits" in settings, (
+            f"our instance settings were not installed:\n{settings}"
+        )
         yield server
         descendants = psutil.Process(process.pid).children(recursive=True)
     finally:
         _stop_group(process, STOP_GRACE)
-        left = _alive(descendants) + [f"{p.pid} (group member)" for p in _group_members(process.pid)]
+        left = _alive(descendants) + [
+            f"{p.pid} (group member)" for p in _group_members(process.pid)
+        ]
         assert not left, f"processes left after stopping the UI: {left}\n{server.log_tail(20)}"
 
 
@@ -215,7 +253,10 @@ ASSET_NODES_QUERY = """
 
 def _asset_graph(ui: UiServer) -> tuple[dict[str, list[str]], dict[str, str]]:
     nodes = ui.graphql(ASSET_NODES_QUERY)["assetNodes"]
-    parents = {"/".join(n["assetKey"]["path"]): ["/".join(d["path"]) for d in n["dependencyKeys"]] for n in nodes}
+    parents = {
+        "/".join(n["assetKey"]["path"]): ["/".join(d["path"]) for d in n["dependencyKeys"]]
+        for n in nodes
+    }
     groups = {"/".join(n["assetKey"]["path"]): n["groupName"] for n in nodes}
     return parents, groups
 
@@ -241,7 +282,9 @@ def _upstream_path(parents: dict[str, list[str]], start: str, goal: str) -> list
 def test_graphql_lineage_runs_unbroken_from_landing_file_to_mart(ui):
     parents, groups = _asset_graph(ui)
 
-    dangling = sorted({f"{child} <- {p}" for child, ps in parents.items() for p in ps if p not in parents})
+    dangling = sorted(
+        {f"{child} <- {p}" for child, ps in parents.items() for p in ps if p not in parents}
+    )
     assert dangling == [], f"dependencies on assets the UI does not know: {dangling}"
 
     chain = _upstream_path(parents, "marts/fct_order_lines", "landing/erp__order_lines")
@@ -255,9 +298,13 @@ def test_graphql_lineage_runs_unbroken_from_landing_file_to_mart(ui):
     for upstream, downstream in zip(chain, chain[1:]):
         assert upstream in parents[downstream], f"{downstream} does not depend on {upstream}"
     layer_order = [LAYERS.index(groups[key]) for key in chain]
-    assert layer_order == sorted(layer_order), f"the chain goes back a layer: {[(k, groups[k]) for k in chain]}"
+    assert layer_order == sorted(layer_order), (
+        f"the chain goes back a layer: {[(k, groups[k]) for k in chain]}"
+    )
 
-    assert set(groups.values()) == set(LAYERS), f"groups {sorted(set(groups.values()))} are not the layers {LAYERS}"
+    assert set(groups.values()) == set(LAYERS), (
+        f"groups {sorted(set(groups.values()))} are not the layers {LAYERS}"
+    )
 
     audit = _upstream_path(parents, "segments/assignments", "landing/erp__order_lines")
     assert audit is not None, "a segment assignment cannot be traced back to the order-line files"
@@ -269,7 +316,9 @@ def test_graphql_lineage_runs_unbroken_from_landing_file_to_mart(ui):
 def test_every_asset_is_grouped_under_its_own_layer(ui):
     """Dagster group = DuckDB schema (README): the UI's group boxes show each layer's tables."""
     _, groups = _asset_graph(ui)
-    misplaced = sorted(f"{key} in group {group!r}" for key, group in groups.items() if key.split("/")[0] != group)
+    misplaced = sorted(
+        f"{key} in group {group!r}" for key, group in groups.items() if key.split("/")[0] != group
+    )
     assert misplaced == [], f"assets whose group is not their schema: {misplaced}"
 
 
@@ -283,7 +332,9 @@ WINDOW = (2000, 1200)
 
 
 def _chromium() -> str:
-    found = shutil.which("chromium") or ("/usr/bin/chromium" if os.access("/usr/bin/chromium", os.X_OK) else None)
+    found = shutil.which("chromium") or (
+        "/usr/bin/chromium" if os.access("/usr/bin/chromium", os.X_OK) else None
+    )
     if not found:
         pytest.fail(
             "Debian's chromium is missing: the UI test needs it. `make test` installs it "
@@ -294,12 +345,24 @@ def _chromium() -> str:
 
 def _run_chromium(args: list[str], profile: Path, stderr: Path) -> bytes:
     command = [
-        _chromium(), "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",
-        f"--user-data-dir={profile}", f"--window-size={WINDOW[0]},{WINDOW[1]}", "--virtual-time-budget=20000", *args,
+        _chromium(),
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+        "--disable-quic",
+        f"--user-data-dir={profile}",
+        f"--window-size={WINDOW[0]},{WINDOW[1]}",
+        "--virtual-time-budget=20000",
+        *args,
     ]
     with stderr.open("wb") as err:
-        process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=err, start_new_session=True)
+        process = subprocess.Popen(
+            command, stdout=subprocess.PIPE, stderr=err, start_new_session=True
+        )
         try:
             out, _ = process.communicate(timeout=BROWSER_TIMEOUT)
         except subprocess.TimeoutExpired:
@@ -310,7 +373,9 @@ def _run_chromium(args: list[str], profile: Path, stderr: Path) -> bytes:
         os.killpg(process.pid, signal.SIGKILL)
     except ProcessLookupError:
         pass
-    assert process.returncode == 0, f"chromium exited {process.returncode}:\n{stderr.read_text(errors='replace')[-3000:]}"
+    assert process.returncode == 0, (
+        f"chromium exited {process.returncode}:\n{stderr.read_text(errors='replace')[-3000:]}"
+    )
     return out
 
 
@@ -385,7 +450,13 @@ def _times_shown(texts: Counter, name: str) -> int:
     for text, n in texts.items():
         if "…" in text and text != name:
             head, _, tail = text.partition("…")
-            if head and tail and name.startswith(head) and name.endswith(tail) and len(head) + len(tail) < len(name):
+            if (
+                head
+                and tail
+                and name.startswith(head)
+                and name.endswith(tail)
+                and len(head) + len(tail) < len(name)
+            ):
                 count += n
     return count
 
@@ -404,7 +475,11 @@ def test_lineage_page_shows_the_upstream_chain_in_a_real_browser(ui):
     target = "marts/fct_order_lines"
     parents, groups = _asset_graph(ui)
     upstream = _ancestors(parents, target)
-    assert {"landing/erp__order_lines", "raw/erp__order_lines", "staging/stg_erp__order_lines"} <= upstream
+    assert {
+        "landing/erp__order_lines",
+        "raw/erp__order_lines",
+        "staging/stg_erp__order_lines",
+    } <= upstream
     shown_keys = upstream | {target}
     downstream = {k for k, ps in parents.items() if target in ps}
 
@@ -412,9 +487,13 @@ def test_lineage_page_shows_the_upstream_chain_in_a_real_browser(ui):
     shots = ui.root / "browser"
     shots.mkdir(exist_ok=True)
     screenshot = shots / "fct_order_lines_lineage.png"
-    dom = _run_chromium(["--dump-dom", url], shots / "profile-dom", shots / "dom.stderr").decode("utf-8", "replace")
+    dom = _run_chromium(["--dump-dom", url], shots / "profile-dom", shots / "dom.stderr").decode(
+        "utf-8", "replace"
+    )
     (shots / "lineage.html").write_text(dom)
-    _run_chromium([f"--screenshot={screenshot}", url], shots / "profile-shot", shots / "shot.stderr")
+    _run_chromium(
+        [f"--screenshot={screenshot}", url], shots / "profile-shot", shots / "shot.stderr"
+    )
     print(f"\nlineage page {url}\nscreenshot {screenshot}")
 
     parser = _VisibleText()
@@ -423,12 +502,18 @@ def test_lineage_page_shows_the_upstream_chain_in_a_real_browser(ui):
     where = f"(page saved as {shots / 'lineage.html'}, screenshot {screenshot})"
     # Every upstream asset the API reports is drawn, e.g. erp__order_lines twice (landing file, raw table).
     expected = Counter(key.split("/")[-1] for key in shown_keys)
-    missing = {name: (_times_shown(texts, name), n) for name, n in expected.items() if _times_shown(texts, name) < n}
+    missing = {
+        name: (_times_shown(texts, name), n)
+        for name, n in expected.items()
+        if _times_shown(texts, name) < n
+    }
     assert not missing, f"assets not drawn (name: (shown, expected)): {missing} {where}"
     for group in sorted({groups[key] for key in shown_keys}):
         assert texts[group] >= 1, f"group {group!r} not drawn on the lineage page {where}"
     drawn_downstream = [k for k in downstream if _times_shown(texts, k.split("/")[-1])]
-    assert not drawn_downstream, f"the upstream view draws downstream assets {drawn_downstream} {where}"
+    assert not drawn_downstream, (
+        f"the upstream view draws downstream assets {drawn_downstream} {where}"
+    )
 
     data = screenshot.read_bytes()
     assert len(data) > 20_000, f"screenshot {screenshot} is only {len(data)} bytes"
@@ -489,7 +574,9 @@ def _failure_messages(ui: UiServer, run_id: str) -> list[str]:
     messages = []
     for event in events:
         if event["__typename"] == "ExecutionStepFailureEvent":
-            messages.append(f"step {event['stepKey']}: {(event.get('error') or {}).get('message', '').strip()}")
+            messages.append(
+                f"step {event['stepKey']}: {(event.get('error') or {}).get('message', '').strip()}"
+            )
         elif event["__typename"] == "RunFailureEvent":
             messages.append(event["message"])
     return messages
@@ -497,7 +584,11 @@ def _failure_messages(ui: UiServer, run_id: str) -> list[str]:
 
 def _launch(ui: UiServer) -> str:
     params = {
-        "selector": {"repositoryLocationName": LOCATION, "repositoryName": "__repository__", "jobName": JOB},
+        "selector": {
+            "repositoryLocationName": LOCATION,
+            "repositoryName": "__repository__",
+            "jobName": JOB,
+        },
         "runConfigData": {},
     }
     result = ui.graphql(LAUNCH_MUTATION, {"params": params})["launchRun"]
@@ -517,17 +608,23 @@ def test_two_pipeline_runs_are_queued_one_after_the_other_not_failed(ui):
         if len(runs) == 2 and all(r["status"] in FINISHED for r in runs.values()):
             break
         if time.monotonic() > deadline:
-            pytest.fail(f"runs not finished after {RUNS_TIMEOUT:.0f}s: {history[-1][1]}\n{ui.log_tail()}")
+            pytest.fail(
+                f"runs not finished after {RUNS_TIMEOUT:.0f}s: {history[-1][1]}\n{ui.log_tail()}"
+            )
         time.sleep(0.5)
 
     statuses = {i: runs[i]["status"] for i in run_ids}
-    failures = {i: _failure_messages(ui, i) for i, status in statuses.items() if status != "SUCCESS"}
+    failures = {
+        i: _failure_messages(ui, i) for i, status in statuses.items() if status != "SUCCESS"
+    }
     assert not failures, (
         f"runs did not both succeed: {statuses}\n{json.dumps(failures, indent=2)}\n"
         f"(full log: {ui.log}; DAGSTER_HOME {ui.root / 'dagster_home'})"
     )
     for run in runs.values():
-        assert {"key": "duckdb", "value": "warehouse"} in run["tags"], f"run {run['runId']} lacks the duckdb tag"
+        assert {"key": "duckdb", "value": "warehouse"} in run["tags"], (
+            f"run {run['runId']} lacks the duckdb tag"
+        )
 
     first, second = sorted(runs.values(), key=lambda r: r["startTime"])
     assert first["endTime"] <= second["startTime"], (
@@ -537,8 +634,12 @@ def test_two_pipeline_runs_are_queued_one_after_the_other_not_failed(ui):
     queued_while_other_ran = [
         snapshot for _, snapshot in history if sorted(snapshot.values()) == ["QUEUED", "STARTED"]
     ]
-    transitions = [s for k, s in enumerate(h for _, h in history) if k == 0 or s != history[k - 1][1]]
-    assert queued_while_other_ran, f"never saw one run QUEUED while the other ran; statuses seen: {transitions}"
+    transitions = [
+        s for k, s in enumerate(h for _, h in history) if k == 0 or s != history[k - 1][1]
+    ]
+    assert queued_while_other_ran, (
+        f"never saw one run QUEUED while the other ran; statuses seen: {transitions}"
+    )
     print(
         f"\nruns {first['runId'][:8]} {first['endTime'] - first['startTime']:.0f}s, "
         f"{second['runId'][:8]} {second['endTime'] - second['startTime']:.0f}s; "

@@ -3,12 +3,28 @@
 from segmentation_assets.defs.dbt.upstream_sources import absent_source_note, upstream_sources
 
 MANIFEST = {
-    "sources": {"source.p.raw.tms__freight": {"name": "tms__freight"}, "source.p.raw.erp__customers": {"name": "erp__customers"}},
+    "sources": {
+        "source.p.raw.tms__freight": {"name": "tms__freight"},
+        "source.p.raw.erp__customers": {"name": "erp__customers"},
+    },
     "nodes": {
-        "model.p.stg_tms__freight": {"resource_type": "model", "schema": "staging", "name": "stg_tms__freight"},
-        "model.p.stg_erp__customers": {"resource_type": "model", "schema": "staging", "name": "stg_erp__customers"},
+        "model.p.stg_tms__freight": {
+            "resource_type": "model",
+            "schema": "staging",
+            "name": "stg_tms__freight",
+        },
+        "model.p.stg_erp__customers": {
+            "resource_type": "model",
+            "schema": "staging",
+            "name": "stg_erp__customers",
+        },
         "model.p.fct_freight": {"resource_type": "model", "schema": "marts", "name": "fct_freight"},
-        "model.p.quarantine_x": {"resource_type": "model", "schema": "quarantine", "name": "quarantine_x", "alias": "x"},
+        "model.p.quarantine_x": {
+            "resource_type": "model",
+            "schema": "quarantine",
+            "name": "quarantine_x",
+            "alias": "x",
+        },
         "test.p.not_null": {"resource_type": "test", "schema": "marts", "name": "not_null"},
     },
     "parent_map": {

@@ -14,6 +14,8 @@ def test_failed_multi_table_write_keeps_previous_tables(tmp_path):
     with connect(path) as connection:
         replace_tables(connection, {("marts", "t1"): good, ("marts", "t2"): good})
         with pytest.raises(Exception):  # the second table's name is not valid SQL
-            replace_tables(connection, {("marts", "t1"): good.head(1), ("marts", 't2"broken'): good})
+            replace_tables(
+                connection, {("marts", "t1"): good.head(1), ("marts", 't2"broken'): good}
+            )
         assert read_table(connection, "marts", "t1").equals(good), "first table rolled back too"
         assert read_table(connection, "marts", "t2").equals(good)

@@ -9,13 +9,19 @@ from segmentation_assets.warehouse import preview_markdown
 
 
 def table_metadata(
-    frame: pl.DataFrame, table: str, preview_rows: int = 5, row_count: int | None = None,
+    frame: pl.DataFrame,
+    table: str,
+    preview_rows: int = 5,
+    row_count: int | None = None,
     descriptions: dict[str, str] | None = None,
 ) -> dict[str, dg.MetadataValue | int | str]:
     """`frame` may be just the first rows of a large table; then pass its `row_count`.
     `descriptions` says in words what a column holds (shown in the UI's column schema)."""
     described = descriptions or {}
-    columns = [dg.TableColumn(name, str(dtype), description=described.get(name)) for name, dtype in frame.schema.items()]
+    columns = [
+        dg.TableColumn(name, str(dtype), description=described.get(name))
+        for name, dtype in frame.schema.items()
+    ]
     return {
         "dagster/row_count": frame.height if row_count is None else row_count,
         "dagster/table_name": table,

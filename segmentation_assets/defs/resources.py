@@ -43,7 +43,9 @@ def warehouse_resources() -> dict[str, object]:
     memory_limit = duckdb_memory_limit()
     os.environ["SEGMENTATION_DUCKDB_MEMORY_LIMIT"] = memory_limit  # read by dbt's profiles.yml
     return {
-        "warehouse": DuckDBResource(database=str(duckdb_path()), connection_config={"memory_limit": memory_limit}),
+        "warehouse": DuckDBResource(
+            database=str(duckdb_path()), connection_config={"memory_limit": memory_limit}
+        ),
         "landing_zone": LandingZone(path=str(landing_dir())),
         "settings": SegmentationSettings(config_path=os.environ.get("SEGMENTATION_CONFIG")),
         "dbt": dbt_cli(),

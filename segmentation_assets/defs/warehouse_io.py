@@ -9,7 +9,10 @@ from segmentation_assets.warehouse import read_table, replace_tables, table_colu
 
 
 def read_tables(
-    warehouse: DuckDBResource, schema: str, tables: list[str], columns: dict[str, tuple[str, ...]] | None = None,
+    warehouse: DuckDBResource,
+    schema: str,
+    tables: list[str],
+    columns: dict[str, tuple[str, ...]] | None = None,
     where: dict[str, str] | None = None,
 ) -> dict[str, pl.DataFrame | None]:
     """Tables as frames (None when absent), limited to `columns[table]` where given and present,
@@ -28,7 +31,9 @@ def read_tables(
             present = table_columns(connection, schema, table)
             selected = ", ".join(f'"{c}"' for c in (wanted or present) if c in present)
             clause = f" where {predicate}" if predicate else ""
-            frames[table] = connection.execute(f'select {selected} from "{schema}"."{table}"{clause}').pl()
+            frames[table] = connection.execute(
+                f'select {selected} from "{schema}"."{table}"{clause}'
+            ).pl()
     return frames
 
 

@@ -30,7 +30,11 @@ from segmentation_assets.features.economics import (
     sku_cost_to_serve,
     unit_costs,
 )
-from segmentation_assets.features.external import market_volatility, supplier_lead_time, supplier_risk
+from segmentation_assets.features.external import (
+    market_volatility,
+    supplier_lead_time,
+    supplier_risk,
+)
 from segmentation_assets.features.forecastability import forecastability
 from segmentation_assets.features.history import (
     DemandWindow,
@@ -43,10 +47,18 @@ from segmentation_assets.features.history import (
 from segmentation_assets.features.service import contract_terms, requested_lead_time
 
 #: Whole-number features, kept as Int64; every other numeric feature is Float64.
-COUNT_FEATURES = frozenset({
-    "weeks_observed", "total_order_lines", "orders", "sku_count", "customer_count",
-    "age_weeks", "weeks_since_last_sale", "weeks_since_last_order",
-})
+COUNT_FEATURES = frozenset(
+    {
+        "weeks_observed",
+        "total_order_lines",
+        "orders",
+        "sku_count",
+        "customer_count",
+        "age_weeks",
+        "weeks_since_last_sale",
+        "weeks_since_last_order",
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -84,8 +96,12 @@ class FeatureTable:
     window: DemandWindow
 
 
-def _window(inputs: FeatureInputs, config: FeaturesConfig, window: DemandWindow | None) -> DemandWindow:
-    return window if window is not None else feature_window(inputs.weekly_demand, config.history_weeks)
+def _window(
+    inputs: FeatureInputs, config: FeaturesConfig, window: DemandWindow | None
+) -> DemandWindow:
+    return (
+        window if window is not None else feature_window(inputs.weekly_demand, config.history_weeks)
+    )
 
 
 _KEYS: dict[str, tuple[str, ...]] = {
@@ -103,27 +119,43 @@ def _in_key_order(inputs: FeatureInputs) -> FeatureInputs:
     features come out bit-for-bit the same whatever order the warehouse returned rows in."""
     if inputs.in_key_order:
         return inputs
+
     def ordered(frame: pl.DataFrame | None, keys: tuple[str, ...]) -> pl.DataFrame | None:
         if frame is None or frame.height == 0 or not set(keys) <= set(frame.columns):
             return frame
         return frame.sort(list(keys), maintain_order=True, nulls_last=True)
 
-    return replace(inputs, in_key_order=True,
-                   **{name: ordered(getattr(inputs, name), keys) for name, keys in _KEYS.items()})
+    return replace(
+        inputs,
+        in_key_order=True,
+        **{name: ordered(getattr(inputs, name), keys) for name, keys in _KEYS.items()},
+    )
 
 
 def prepared_inputs(inputs: FeatureInputs, config: FeaturesConfig) -> FeatureInputs:
     """Sort once and allocate every order line's cost to serve once, for callers that build several
     tables or windows from the same inputs (the results are the same as without)."""
     inputs = _in_key_order(inputs)
-    costs = line_costs(inputs.order_lines, inputs.shipments, inputs.freight, None, config.order_processing_cost_per_order)
+    costs = line_costs(
+        inputs.order_lines,
+        inputs.shipments,
+        inputs.freight,
+        None,
+        config.order_processing_cost_per_order,
+    )
     return replace(inputs, costs=costs)
 
 
 def _line_costs(inputs: FeatureInputs, window: DemandWindow, config: FeaturesConfig) -> LineCosts:
     if inputs.costs is not None:
         return inputs.costs.in_window(window)
-    return line_costs(inputs.order_lines, inputs.shipments, inputs.freight, window, config.order_processing_cost_per_order)
+    return line_costs(
+        inputs.order_lines,
+        inputs.shipments,
+        inputs.freight,
+        window,
+        config.order_processing_cost_per_order,
+    )
 
 
 def conform(frame: pl.DataFrame, entity_type: EntityType) -> pl.DataFrame:
@@ -131,30 +163,53 @@ def conform(frame: pl.DataFrame, entity_type: EntityType) -> pl.DataFrame:
     ids = list(ID_COLUMNS[entity_type])
     columns = [pl.col(c).cast(pl.String) for c in ids]
     for item in FEATURES[entity_type]:
-        dtype = pl.String if not item.numeric else pl.Int64 if item.name in COUNT_FEATURES else pl.Float64
+        dtype = (
+            pl.String
+            if not item.numeric
+            else pl.Int64
+            if item.name in COUNT_FEATURES
+            else pl.Float64
+        )
         expr = pl.col(item.name)
         if dtype == pl.Int64:
             expr = expr.cast(pl.Float64).round(0)
         elif dtype == pl.Float64:
-            expr = pl.when(expr.cast(pl.Float64).is_finite()).then(expr.cast(pl.Float64))  # NaN, ±inf -> null
+            expr = pl.when(expr.cast(pl.Float64).is_finite()).then(
+                expr.cast(pl.Float64)
+            )  # NaN, ±inf -> null
         columns.append(expr.cast(dtype).alias(item.name))
     return frame.select(columns).sort(ids)
 
 
 def _sales_lines(order_lines: pl.DataFrame, window: DemandWindow, *ids: str) -> pl.DataFrame:
     """Ordered (not cancelled, positive quantity) lines of the window with all `ids` known."""
-    return lines_in_window(order_lines, window).filter(
-        ~pl.col("is_cancelled").fill_null(False)
-        & (pl.col("quantity").cast(pl.Float64) > 0)
-        & pl.all_horizontal(pl.col(c).is_not_null() for c in ids)
-    ).with_columns(pl.col(c).cast(pl.String) for c in ids)
+    return (
+        lines_in_window(order_lines, window)
+        .filter(
+            ~pl.col("is_cancelled").fill_null(False)
+            & (pl.col("quantity").cast(pl.Float64) > 0)
+            & pl.all_horizontal(pl.col(c).is_not_null() for c in ids)
+        )
+        .with_columns(pl.col(c).cast(pl.String) for c in ids)
+    )
 
 
-def _excluded_note(master: pl.DataFrame, key: str, kept: pl.DataFrame, what: str, window: DemandWindow) -> str | None:
+def _excluded_note(
+    master: pl.DataFrame, key: str, kept: pl.DataFrame, what: str, window: DemandWindow
+) -> str | None:
     if key not in master.columns:
         return None
-    left_out = master.select(pl.col(key).cast(pl.String)).unique().join(kept.select(key), on=key, how="anti").height
-    return f"{left_out} {what} without a sale from {window.start} to {window.end} are left out" if left_out else None
+    left_out = (
+        master.select(pl.col(key).cast(pl.String))
+        .unique()
+        .join(kept.select(key), on=key, how="anti")
+        .height
+    )
+    return (
+        f"{left_out} {what} without a sale from {window.start} to {window.end} are left out"
+        if left_out
+        else None
+    )
 
 
 def _put(notes: dict[str, str], name: str, note: str | None) -> None:
@@ -163,7 +218,10 @@ def _put(notes: dict[str, str], name: str, note: str | None) -> None:
 
 
 def product_features(
-    inputs: FeatureInputs, config: FeaturesConfig, window: DemandWindow | None = None, with_forecast: bool = True
+    inputs: FeatureInputs,
+    config: FeaturesConfig,
+    window: DemandWindow | None = None,
+    with_forecast: bool = True,
 ) -> FeatureTable:
     """Demand shape, value classes, margin, cost to serve, forecastability and supply risk per SKU."""
     window = _window(inputs, config, window)
@@ -172,7 +230,9 @@ def product_features(
     weekly = conform_weekly(inputs.weekly_demand)
     stats = demand_statistics(weekly, window, ["sku"])
     completed = complete_weeks(weekly.select("sku", "week_start", "units"), window, ["sku"])
-    seasonality = seasonality_strength(completed, ["sku"], season_length=config.forecast.season_length)
+    seasonality = seasonality_strength(
+        completed, ["sku"], season_length=config.forecast.season_length
+    )
     short = seasonality["seasonality_strength"].null_count()
     if short:
         needed = max(MIN_SEASONALITY_WEEKS, config.forecast.season_length + 3)
@@ -183,10 +243,13 @@ def product_features(
     lifecycle = products.select(
         "sku",
         (pl.col("lifecycle_status") if "lifecycle_status" in products.columns else pl.lit(None))
-        .cast(pl.String).alias("lifecycle_status"),
+        .cast(pl.String)
+        .alias("lifecycle_status"),
     ).unique("sku", keep="first", maintain_order=True)
-    customers = _sales_lines(inputs.order_lines, window, "sku", "customer_id").group_by("sku").agg(
-        pl.col("customer_id").n_unique().alias("customer_count")
+    customers = (
+        _sales_lines(inputs.order_lines, window, "sku", "customer_id")
+        .group_by("sku")
+        .agg(pl.col("customer_id").n_unique().alias("customer_count"))
     )
     frame = (
         stats.with_columns(age_weeks(stats, products, window))
@@ -197,7 +260,9 @@ def product_features(
         .with_columns(
             pl.col("customer_count").fill_null(0),
             *gross_margin(
-                pl.col("total_revenue"), pl.col("total_units") - pl.col("total_returned_units"), pl.col("unit_cost")
+                pl.col("total_revenue"),
+                pl.col("total_units") - pl.col("total_returned_units"),
+                pl.col("unit_cost"),
             ),
             xyz_class(pl.col("demand_cov"), config.xyz_cov_cutoffs),
             sbc_class(pl.col("adi"), pl.col("cv2"), config.sbc_adi_cutoff, config.sbc_cv2_cutoff),
@@ -209,12 +274,16 @@ def product_features(
     )
     uncosted = frame["unit_cost"].null_count()
     if uncosted:
-        notes["gross_margin"] = notes["gross_margin_pct"] = f"{uncosted} SKUs have no unit cost in dim_product"
+        notes["gross_margin"] = notes["gross_margin_pct"] = (
+            f"{uncosted} SKUs have no unit cost in dim_product"
+        )
     frame = frame.join(_forecasts(completed, config, with_forecast, notes), on="sku", how="left")
     costs = _line_costs(inputs, window, config)
     _put(notes, "cost_to_serve_per_unit", costs.missing or costs.unattributed)
     frame = frame.join(sku_cost_to_serve(costs, inputs.order_lines, window), on="sku", how="left")
-    listed = products.join(stats.select("sku"), on="sku", how="semi")  # notes count the table's SKUs
+    listed = products.join(
+        stats.select("sku"), on="sku", how="semi"
+    )  # notes count the table's SKUs
     for feature, (values, note) in {
         "supplier_lead_time_days": supplier_lead_time(listed, inputs.supply),
         "supplier_risk_score": supplier_risk(listed, inputs.supplier_risk, window),
@@ -222,7 +291,11 @@ def product_features(
     }.items():
         frame = frame.join(values, on="sku", how="left")
         _put(notes, feature, note)
-    _put(notes, "_excluded", _excluded_note(products, "sku", frame, "products of dim_product", window))
+    _put(
+        notes,
+        "_excluded",
+        _excluded_note(products, "sku", frame, "products of dim_product", window),
+    )
     return FeatureTable(conform(frame, "product"), notes, window)
 
 
@@ -232,10 +305,14 @@ def _forecasts(
     if not with_forecast:
         for name in ("forecast_weekly_units", "forecast_wape", "forecast_model"):
             notes[name] = "forecast not run for this table (with_forecast=False)"
-        return completed.select("sku").unique().with_columns(
-            pl.lit(None, dtype=pl.Float64).alias("forecast_weekly_units"),
-            pl.lit(None, dtype=pl.Float64).alias("forecast_wape"),
-            pl.lit(None, dtype=pl.String).alias("forecast_model"),
+        return (
+            completed.select("sku")
+            .unique()
+            .with_columns(
+                pl.lit(None, dtype=pl.Float64).alias("forecast_weekly_units"),
+                pl.lit(None, dtype=pl.Float64).alias("forecast_wape"),
+                pl.lit(None, dtype=pl.String).alias("forecast_model"),
+            )
         )
     forecasts, note = forecastability(completed, config.forecast)
     for name in ("forecast_weekly_units", "forecast_wape", "forecast_model"):
@@ -259,11 +336,15 @@ def customer_features(
     ids = ["customer_id"]
     weekly = weekly_from_order_lines(inputs.order_lines, ids, window)
     stats = demand_statistics(weekly, window, ids, cov_of="revenue")
-    baskets = _sales_lines(inputs.order_lines, window, "customer_id").group_by("customer_id").agg(
-        pl.col("order_id").n_unique().alias("orders"),
-        pl.len().alias("_sales_lines"),
-        pl.col("line_revenue").cast(pl.Float64).fill_null(0).sum().alias("_sales_revenue"),
-        pl.col("sku").n_unique().alias("sku_count"),
+    baskets = (
+        _sales_lines(inputs.order_lines, window, "customer_id")
+        .group_by("customer_id")
+        .agg(
+            pl.col("order_id").n_unique().alias("orders"),
+            pl.len().alias("_sales_lines"),
+            pl.col("line_revenue").cast(pl.Float64).fill_null(0).sum().alias("_sales_revenue"),
+            pl.col("sku").n_unique().alias("sku_count"),
+        )
     )
     frame = (
         stats.join(baskets, on=ids, how="left")
@@ -281,8 +362,15 @@ def customer_features(
         )
     costs = _line_costs(inputs, window, config)
     frame = customer_profitability(frame, costs, config.profitability_thresholds)
-    for name in ("cost_to_serve", "cost_to_serve_per_order", "cost_to_serve_per_unit", "net_profit",
-                 "profitability_pct", "profitability_class", "cost_to_serve_class"):
+    for name in (
+        "cost_to_serve",
+        "cost_to_serve_per_order",
+        "cost_to_serve_per_unit",
+        "net_profit",
+        "profitability_pct",
+        "profitability_class",
+        "cost_to_serve_class",
+    ):
         _put(notes, name, costs.missing or costs.unattributed)
     if not costs.missing and uncosted:
         for name in ("net_profit", "profitability_pct", "profitability_class"):
@@ -292,8 +380,11 @@ def customer_features(
     frame = frame.join(requested_lead_time(inputs.order_lines, window), on=ids, how="left").join(
         terms, on=ids, how="left"
     )
-    _put(notes, "_excluded",
-         _excluded_note(inputs.customers, "customer_id", frame, "customers of dim_customer", window))
+    _put(
+        notes,
+        "_excluded",
+        _excluded_note(inputs.customers, "customer_id", frame, "customers of dim_customer", window),
+    )
     return FeatureTable(conform(frame, "customer"), notes, window)
 
 
@@ -306,15 +397,19 @@ def product_customer_features(
     ids = ["sku", "customer_id"]
     weekly = weekly_from_order_lines(inputs.order_lines, ids, window)
     stats = demand_statistics(weekly, window, ids)
-    orders = _sales_lines(inputs.order_lines, window, *ids).group_by(ids).agg(
-        pl.col("order_id").n_unique().alias("orders")
+    orders = (
+        _sales_lines(inputs.order_lines, window, *ids)
+        .group_by(ids)
+        .agg(pl.col("order_id").n_unique().alias("orders"))
     )
     product_units = pl.col("total_units").sum().over("sku")
     customer_revenue = pl.col("total_revenue").sum().over("customer_id")
     units, revenue = pl.col("total_units"), pl.col("total_revenue")
     frame = stats.join(orders, on=ids, how="left", maintain_order="left").with_columns(
         pl.when(product_units > 0).then(units / product_units).alias("share_of_product_units"),
-        pl.when(customer_revenue > 0).then(revenue / customer_revenue).alias("share_of_customer_revenue"),
+        pl.when(customer_revenue > 0)
+        .then(revenue / customer_revenue)
+        .alias("share_of_customer_revenue"),
         pl.col("weeks_since_last_sale").alias("weeks_since_last_order"),
     )
     return FeatureTable(conform(frame, "product_customer"), {}, window)

@@ -119,24 +119,44 @@ ID_COLUMNS: dict[EntityType, tuple[str, ...]] = {
 # on-time delivery adds what makes delivery hard (lead times, order patterns); margin puts
 # revenue and margin first. A config's `criteria` replaces the preset for that entity type.
 _DEMAND_SHAPE = {
-    "weekly_units": 1.0, "demand_cov": 1.0, "adi": 1.0, "cv2": 1.0, "trend": 1.0,
-    "seasonality_strength": 1.0, "age_weeks": 1.0, "weeks_since_last_sale": 1.0,
+    "weekly_units": 1.0,
+    "demand_cov": 1.0,
+    "adi": 1.0,
+    "cv2": 1.0,
+    "trend": 1.0,
+    "seasonality_strength": 1.0,
+    "age_weeks": 1.0,
+    "weeks_since_last_sale": 1.0,
 }
 PRESETS: dict[str, dict[EntityType, dict[str, float]]] = {
     "working_capital": {
         "product": _DEMAND_SHAPE | {"forecast_wape": 0.5},
-        "customer": {"total_revenue": 1.0, "orders_per_week": 1.0, "lines_per_order": 1.0, "demand_cov": 1.0,
-                     "sku_count": 0.5},
+        "customer": {
+            "total_revenue": 1.0,
+            "orders_per_week": 1.0,
+            "lines_per_order": 1.0,
+            "demand_cov": 1.0,
+            "sku_count": 0.5,
+        },
     },
     "on_time_delivery": {
         "product": _DEMAND_SHAPE | {"weekly_order_lines": 0.5, "supplier_lead_time_days": 0.5},
-        "customer": {"orders_per_week": 1.0, "requested_lead_time_days": 1.0, "target_fill_rate": 1.0,
-                     "lines_per_order": 0.5, "total_revenue": 0.5},
+        "customer": {
+            "orders_per_week": 1.0,
+            "requested_lead_time_days": 1.0,
+            "target_fill_rate": 1.0,
+            "lines_per_order": 0.5,
+            "total_revenue": 0.5,
+        },
     },
     "margin": {
         "product": _DEMAND_SHAPE | {"weekly_revenue": 1.0, "gross_margin_pct": 1.0},
-        "customer": {"total_revenue": 1.0, "profitability_pct": 1.0, "cost_to_serve_per_order": 1.0,
-                     "gross_margin_pct": 0.5},
+        "customer": {
+            "total_revenue": 1.0,
+            "profitability_pct": 1.0,
+            "cost_to_serve_per_order": 1.0,
+            "gross_margin_pct": 0.5,
+        },
     },
 }
 

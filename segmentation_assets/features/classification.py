@@ -58,17 +58,25 @@ def cumulative_share_class(
 
 
 def abc_class(
-    frame: pl.DataFrame, value_col: str, thresholds: tuple[float, float], id_columns: Sequence[str] = ("sku",)
+    frame: pl.DataFrame,
+    value_col: str,
+    thresholds: tuple[float, float],
+    id_columns: Sequence[str] = ("sku",),
 ) -> pl.Series:
     """ABC by value (revenue): A = the entities making the first 80% of it, B the next 15%, C the rest."""
     return cumulative_share_class(frame, value_col, id_columns, thresholds).alias("abc_class")
 
 
 def fmr_class(
-    frame: pl.DataFrame, lines_col: str, thresholds: tuple[float, float], id_columns: Sequence[str] = ("sku",)
+    frame: pl.DataFrame,
+    lines_col: str,
+    thresholds: tuple[float, float],
+    id_columns: Sequence[str] = ("sku",),
 ) -> pl.Series:
     """FMR by pick frequency: F = the SKUs making the first 80% of order lines, M the next 15%, R (rare) the rest."""
-    return cumulative_share_class(frame, lines_col, id_columns, thresholds, ("F", "M", "R")).alias("fmr_class")
+    return cumulative_share_class(frame, lines_col, id_columns, thresholds, ("F", "M", "R")).alias(
+        "fmr_class"
+    )
 
 
 def xyz_class(cov: pl.Expr, cutoffs: tuple[float, float]) -> pl.Expr:

@@ -62,29 +62,45 @@ def demand_statistics(
     (no parallel reshuffle), so float sums are bit-for-bit repeatable for the same input.
     """
     ids = list(id_columns)
-    measures = {"units": pl.Float64, "returned_units": pl.Float64, "order_lines": pl.Float64, "revenue": pl.Float64}
+    measures = {
+        "units": pl.Float64,
+        "returned_units": pl.Float64,
+        "order_lines": pl.Float64,
+        "revenue": pl.Float64,
+    }
     present = set(weekly.columns)
     rows = (
         weekly.filter(window.contains(pl.col("week_start")))
         .select(
             *ids,
             pl.col("week_start").cast(pl.Date),
-            *((pl.col(m) if m in present else pl.lit(0.0)).cast(t).fill_null(0).alias(m) for m, t in measures.items()),
+            *(
+                (pl.col(m) if m in present else pl.lit(0.0)).cast(t).fill_null(0).alias(m)
+                for m, t in measures.items()
+            ),
         )
         .group_by([*ids, "week_start"], maintain_order=True)
         .agg(pl.col(m).sum() for m in measures)
     )
     sale = pl.col("units") > 0
-    first = rows.filter(sale).group_by(ids).agg(
-        pl.col("week_start").min().alias("first_sale_week"),
-        pl.col("week_start").max().alias("last_sale_week"),
+    first = (
+        rows.filter(sale)
+        .group_by(ids)
+        .agg(
+            pl.col("week_start").min().alias("first_sale_week"),
+            pl.col("week_start").max().alias("last_sale_week"),
+        )
     )
     end = pl.lit(window.end)
-    rows = rows.join(first, on=ids, how="inner", maintain_order="left").filter(
-        pl.col("week_start") >= pl.col("first_sale_week")
-    ).with_columns(
-        _weeks_between(pl.col("first_sale_week"), pl.col("week_start")).cast(pl.Float64).alias("_week_index"),
-        pl.col("units").clip(lower_bound=0).log1p().alias("_log_units"),
+    rows = (
+        rows.join(first, on=ids, how="inner", maintain_order="left")
+        .filter(pl.col("week_start") >= pl.col("first_sale_week"))
+        .with_columns(
+            _weeks_between(pl.col("first_sale_week"), pl.col("week_start"))
+            .cast(pl.Float64)
+            .alias("_week_index"),
+            pl.col("units").clip(lower_bound=0).log1p().alias("_log_units"),
+        )
     )
     value = pl.col(cov_of)
     sizes = pl.col("units").filter(sale)
@@ -104,22 +120,30 @@ def demand_statistics(
     mean = pl.col("_sum") / n
     variance = (pl.col("_sum_sq") / n - mean * mean).clip(lower_bound=0)
     size_mean = pl.col("_size_sum") / pl.col("selling_weeks")
-    size_variance = (pl.col("_size_sum_sq") / pl.col("selling_weeks") - size_mean * size_mean).clip(lower_bound=0)
+    size_variance = (pl.col("_size_sum_sq") / pl.col("selling_weeks") - size_mean * size_mean).clip(
+        lower_bound=0
+    )
     # Zero weeks add nothing to the sums of y and t*y; the sums of t and t^2 over weeks
     # 0..n-1 are closed forms, so the slope needs no filled-in weekly grid.
     sum_t = n * (n - 1) / 2
     sum_tt = (n - 1) * n * (2 * n - 1) / 6
-    slope_per_week = (n * pl.col("_sum_ty") - sum_t * pl.col("_sum_y")) / (n * sum_tt - sum_t * sum_t)
+    slope_per_week = (n * pl.col("_sum_ty") - sum_t * pl.col("_sum_y")) / (
+        n * sum_tt - sum_t * sum_t
+    )
     trend = pl.when(n >= 4).then((slope_per_week * WEEKS_PER_YEAR).clip(-MAX_TREND, MAX_TREND))
     return (
-        stats.with_columns((_weeks_between(pl.col("first_sale_week"), end) + 1).alias("weeks_observed"))
+        stats.with_columns(
+            (_weeks_between(pl.col("first_sale_week"), end) + 1).alias("weeks_observed")
+        )
         .with_columns(
             (pl.col("total_units") / n).alias("weekly_units"),
             (pl.col("total_order_lines") / n).alias("weekly_order_lines"),
             (pl.col("total_revenue") / n).alias("weekly_revenue"),
             pl.when((n >= 2) & (mean > 0)).then(variance.sqrt() / mean).alias("demand_cov"),
             (n / pl.col("selling_weeks")).alias("adi"),
-            pl.when(pl.col("selling_weeks") >= 2).then(size_variance / (size_mean * size_mean)).alias("cv2"),
+            pl.when(pl.col("selling_weeks") >= 2)
+            .then(size_variance / (size_mean * size_mean))
+            .alias("cv2"),
             trend.alias("trend"),
             _weeks_between(pl.col("last_sale_week"), end).alias("weeks_since_last_sale"),
         )
@@ -128,7 +152,10 @@ def demand_statistics(
 
 
 def seasonality_strength(
-    completed: pl.DataFrame, id_columns: Sequence[str], *, season_length: int = 52,
+    completed: pl.DataFrame,
+    id_columns: Sequence[str],
+    *,
+    season_length: int = 52,
     min_weeks: int = MIN_SEASONALITY_WEEKS,
 ) -> pl.DataFrame:
     """How strongly weekly units repeat an annual cycle, in [0, 1]; null below `min_weeks`.
@@ -150,7 +177,9 @@ def seasonality_strength(
     starts = np.cumsum(lengths) - lengths
     for i, (start, length) in enumerate(zip(starts, lengths)):
         if length >= max(min_weeks, season_length + 3):
-            strengths[i] = _lag_correlation(np.log1p(np.clip(units[start:start + length], 0, None)), season_length)
+            strengths[i] = _lag_correlation(
+                np.log1p(np.clip(units[start : start + length], 0, None)), season_length
+            )
     return keys.with_columns(
         pl.Series("seasonality_strength", strengths, dtype=pl.Float64).fill_nan(None)
     )
@@ -175,9 +204,7 @@ def _detrended(values: np.ndarray) -> np.ndarray:
     return values - design @ np.linalg.lstsq(design, values, rcond=None)[0]
 
 
-def age_weeks(
-    stats: pl.DataFrame, products: pl.DataFrame, window: DemandWindow
-) -> pl.Series:
+def age_weeks(stats: pl.DataFrame, products: pl.DataFrame, window: DemandWindow) -> pl.Series:
     """Weeks from the product's start to the as-of week, per row of `stats` (has `sku`, `first_sale_week`).
 
     The start is the launch week from `dim_product.launch_date`, or the first sale in the
@@ -185,15 +212,12 @@ def age_weeks(
     recorded launch existed by then). History before the window is not seen, so without a
     launch date an old product's age is at most the window length.
     """
-    launch = (
-        products.select(
-            pl.col("sku").cast(pl.String),
-            pl.col("launch_date").cast(pl.Date).dt.truncate("1w").alias("_launch_week")
-            if "launch_date" in products.columns
-            else pl.lit(None, dtype=pl.Date).alias("_launch_week"),
-        )
-        .unique("sku", keep="first", maintain_order=True)
-    )
+    launch = products.select(
+        pl.col("sku").cast(pl.String),
+        pl.col("launch_date").cast(pl.Date).dt.truncate("1w").alias("_launch_week")
+        if "launch_date" in products.columns
+        else pl.lit(None, dtype=pl.Date).alias("_launch_week"),
+    ).unique("sku", keep="first", maintain_order=True)
     start = pl.min_horizontal("_launch_week", "first_sale_week")
     return (
         stats.select("sku", "first_sale_week")

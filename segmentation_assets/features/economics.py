@@ -27,13 +27,19 @@ def _present(frame: pl.DataFrame | None) -> bool:
 
 def unit_costs(products: pl.DataFrame) -> pl.DataFrame:
     """`sku`, `unit_cost` (Float64; negative or absent costs are null, one row per SKU)."""
-    cost = pl.col("unit_cost").cast(pl.Float64) if "unit_cost" in products.columns else pl.lit(None, dtype=pl.Float64)
+    cost = (
+        pl.col("unit_cost").cast(pl.Float64)
+        if "unit_cost" in products.columns
+        else pl.lit(None, dtype=pl.Float64)
+    )
     return products.select(
         pl.col("sku").cast(pl.String), pl.when(cost >= 0).then(cost).alias("unit_cost")
     ).unique("sku", keep="first", maintain_order=True)
 
 
-def gross_margin(revenue: pl.Expr, net_units: pl.Expr, unit_cost: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
+def gross_margin(
+    revenue: pl.Expr, net_units: pl.Expr, unit_cost: pl.Expr
+) -> tuple[pl.Expr, pl.Expr]:
     """Gross margin and gross margin % of revenue (null without a unit cost or positive revenue)."""
     margin = revenue - net_units * unit_cost
     pct = pl.when(revenue > 0).then(margin / revenue * 100)
@@ -54,11 +60,15 @@ class LineCosts:
     missing: str | None  # what is missing when `lines` is None
     unattributed: str | None  # costs that could not be tied to an order line, in words
 
-    def in_window(self, window: DemandWindow) -> "LineCosts":
+    def in_window(self, window: DemandWindow) -> LineCosts:
         """The costs of the lines ordered in `window` (costs computed once for all history, then cut)."""
         if self.lines is None:
             return self
-        return LineCosts(self.lines.filter(window.contains(pl.col("order_week"))), self.missing, self.unattributed)
+        return LineCosts(
+            self.lines.filter(window.contains(pl.col("order_week"))),
+            self.missing,
+            self.unattributed,
+        )
 
 
 def line_costs(
@@ -78,7 +88,11 @@ def line_costs(
     Cancelled lines carry their shipping costs (if shipped) but no processing cost.
     Row order follows the inputs (no parallel reshuffle), so sums over it are repeatable.
     """
-    absent = [name for name, frame in (("WMS shipments", shipments), ("TMS freight", freight)) if not _present(frame)]
+    absent = [
+        name
+        for name, frame in (("WMS shipments", shipments), ("TMS freight", freight))
+        if not _present(frame)
+    ]
     if absent:
         return LineCosts(None, f"{' and '.join(absent)} not delivered", None)
     assert shipments is not None and freight is not None
@@ -93,7 +107,11 @@ def line_costs(
         pl.col("freight_cost").cast(pl.Float64).fill_null(0).sum().alias("_freight")
     )
     qty_total = pl.col("_qty").sum().over("shipment_id")
-    share = pl.when(qty_total > 0).then(pl.col("_qty") / qty_total).otherwise(1 / pl.len().over("shipment_id"))
+    share = (
+        pl.when(qty_total > 0)
+        .then(pl.col("_qty") / qty_total)
+        .otherwise(1 / pl.len().over("shipment_id"))
+    )
     lines = order_lines.select(
         pl.col("order_id").cast(pl.String),
         pl.col("line_number").cast(pl.Int64),
@@ -109,26 +127,36 @@ def line_costs(
         .with_columns((pl.col("_freight").fill_null(0) * share).alias("freight"))
         .join(lines, on=_LINE_KEY, how="left", maintain_order="left")
     )
-    shipping = shipped.filter(pl.col("_ordered").fill_null(False) & pl.col("order_date").is_not_null())
+    shipping = shipped.filter(
+        pl.col("_ordered").fill_null(False) & pl.col("order_date").is_not_null()
+    )
     ordered = lines.filter(pl.col("order_date").is_not_null() & ~pl.col("_cancelled"))
     if window is not None:
         shipping = shipping.filter(window.contains(week_of(pl.col("order_date"))))
         ordered = lines_in_window(ordered, window)
     columns = [*_LINE_KEY, "sku", "customer_id", "order_week", "freight", "handling", "processing"]
-    records = pl.concat([
-        shipping.with_columns(pl.lit(0.0).alias("processing")).select(columns),
-        ordered.with_columns(
-            pl.lit(0.0).alias("freight"),
-            pl.lit(0.0).alias("handling"),
-            (cost_per_order / pl.len().over("order_id")).alias("processing"),
-        ).select(columns),
-    ]).with_columns((pl.col("freight") + pl.col("handling") + pl.col("processing")).alias("cost_to_serve"))
+    records = pl.concat(
+        [
+            shipping.with_columns(pl.lit(0.0).alias("processing")).select(columns),
+            ordered.with_columns(
+                pl.lit(0.0).alias("freight"),
+                pl.lit(0.0).alias("handling"),
+                (cost_per_order / pl.len().over("order_id")).alias("processing"),
+            ).select(columns),
+        ]
+    ).with_columns(
+        (pl.col("freight") + pl.col("handling") + pl.col("processing")).alias("cost_to_serve")
+    )
     return LineCosts(records, None, _unattributed(shipped, per_shipment, ship))
 
 
-def _unattributed(shipped: pl.DataFrame, per_shipment: pl.DataFrame, ship: pl.DataFrame) -> str | None:
+def _unattributed(
+    shipped: pl.DataFrame, per_shipment: pl.DataFrame, ship: pl.DataFrame
+) -> str | None:
     orphan_lines = shipped.filter(pl.col("_ordered").is_null())
-    orphan_freight = per_shipment.filter(~pl.col("shipment_id").is_in(ship["shipment_id"].implode()))
+    orphan_freight = per_shipment.filter(
+        ~pl.col("shipment_id").is_in(ship["shipment_id"].implode())
+    )
     parts = []
     if orphan_lines.height:
         parts.append(
@@ -141,7 +169,9 @@ def _unattributed(shipped: pl.DataFrame, per_shipment: pl.DataFrame, ship: pl.Da
     return "; ".join(parts) + " and are left out of cost to serve" if parts else None
 
 
-def sku_cost_to_serve(costs: LineCosts, order_lines: pl.DataFrame, window: DemandWindow) -> pl.DataFrame:
+def sku_cost_to_serve(
+    costs: LineCosts, order_lines: pl.DataFrame, window: DemandWindow
+) -> pl.DataFrame:
     """`sku`, `cost_to_serve_per_unit`: the SKU's line costs over the units it sold in the window."""
     if costs.lines is None:
         return pl.DataFrame(schema={"sku": pl.String, "cost_to_serve_per_unit": pl.Float64})
@@ -152,7 +182,9 @@ def sku_cost_to_serve(costs: LineCosts, order_lines: pl.DataFrame, window: Deman
         .join(units, on="sku", how="left")
         .select(
             "sku",
-            pl.when(pl.col("_units") > 0).then(pl.col("cost_to_serve") / pl.col("_units")).alias("cost_to_serve_per_unit"),
+            pl.when(pl.col("_units") > 0)
+            .then(pl.col("cost_to_serve") / pl.col("_units"))
+            .alias("cost_to_serve_per_unit"),
         )
     )
 
@@ -167,7 +199,9 @@ def _sold_units(order_lines: pl.DataFrame, window: DemandWindow, by: str) -> pl.
     )
 
 
-def customer_margin(order_lines: pl.DataFrame, products: pl.DataFrame, window: DemandWindow) -> pl.DataFrame:
+def customer_margin(
+    order_lines: pl.DataFrame, products: pl.DataFrame, window: DemandWindow
+) -> pl.DataFrame:
     """`customer_id`, `gross_margin`, `gross_margin_pct` over the customer's lines in the window.
 
     Null for a customer who bought any SKU without a unit cost: a margin over part of the
@@ -193,7 +227,9 @@ def customer_margin(order_lines: pl.DataFrame, products: pl.DataFrame, window: D
     return per_customer.select(
         "customer_id",
         margin.alias("gross_margin"),
-        pl.when(pl.col("_revenue") > 0).then(margin / pl.col("_revenue") * 100).alias("gross_margin_pct"),
+        pl.when(pl.col("_revenue") > 0)
+        .then(margin / pl.col("_revenue") * 100)
+        .alias("gross_margin_pct"),
     )
 
 
@@ -215,27 +251,50 @@ def customer_profitability(
     null = pl.lit(None, dtype=pl.Float64)
     if costs.lines is None:
         return customers.with_columns(
-            *(null.alias(c) for c in ("cost_to_serve", "cost_to_serve_per_order", "cost_to_serve_per_unit",
-                                       "net_profit", "profitability_pct")),
+            *(
+                null.alias(c)
+                for c in (
+                    "cost_to_serve",
+                    "cost_to_serve_per_order",
+                    "cost_to_serve_per_unit",
+                    "net_profit",
+                    "profitability_pct",
+                )
+            ),
             pl.lit(None, dtype=pl.String).alias("profitability_class"),
             pl.lit(None, dtype=pl.String).alias("cost_to_serve_class"),
         )
-    per_customer = costs.lines.filter(pl.col("customer_id").is_not_null()).group_by("customer_id").agg(
-        pl.col("cost_to_serve").sum()
+    per_customer = (
+        costs.lines.filter(pl.col("customer_id").is_not_null())
+        .group_by("customer_id")
+        .agg(pl.col("cost_to_serve").sum())
     )
     revenue, cost = pl.col("total_revenue"), pl.col("cost_to_serve")
     frame = (
         customers.join(per_customer, on="customer_id", how="left")
         .with_columns(pl.col("cost_to_serve").fill_null(0.0))
         .with_columns(
-            pl.when(pl.col("orders") > 0).then(cost / pl.col("orders")).alias("cost_to_serve_per_order"),
-            pl.when(pl.col("total_units") > 0).then(cost / pl.col("total_units")).alias("cost_to_serve_per_unit"),
+            pl.when(pl.col("orders") > 0)
+            .then(cost / pl.col("orders"))
+            .alias("cost_to_serve_per_order"),
+            pl.when(pl.col("total_units") > 0)
+            .then(cost / pl.col("total_units"))
+            .alias("cost_to_serve_per_unit"),
             (pl.col("gross_margin") - pl.col("cost_to_serve")).alias("net_profit"),
-            pl.when(revenue > 0).then(pl.col("cost_to_serve") / revenue).otherwise(float("inf")).alias("_cts_share"),
+            pl.when(revenue > 0)
+            .then(pl.col("cost_to_serve") / revenue)
+            .otherwise(float("inf"))
+            .alias("_cts_share"),
         )
-        .with_columns(pl.when(revenue > 0).then(pl.col("net_profit") / revenue * 100).alias("profitability_pct"))
+        .with_columns(
+            pl.when(revenue > 0)
+            .then(pl.col("net_profit") / revenue * 100)
+            .alias("profitability_pct")
+        )
     )
     return frame.with_columns(
-        cumulative_share_class(frame, "net_profit", ["customer_id"], thresholds).alias("profitability_class"),
+        cumulative_share_class(frame, "net_profit", ["customer_id"], thresholds).alias(
+            "profitability_class"
+        ),
         thirds_class(frame, "_cts_share", ["customer_id"]).alias("cost_to_serve_class"),
     ).drop("_cts_share")

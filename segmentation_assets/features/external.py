@@ -28,7 +28,10 @@ def _current(frame: pl.DataFrame | None) -> pl.DataFrame | None:
 def _product_keys(products: pl.DataFrame, *columns: str) -> pl.DataFrame:
     return products.select(
         pl.col("sku").cast(pl.String),
-        *((pl.col(c) if c in products.columns else pl.lit(None)).cast(pl.String).alias(c) for c in columns),
+        *(
+            (pl.col(c) if c in products.columns else pl.lit(None)).cast(pl.String).alias(c)
+            for c in columns
+        ),
     ).unique("sku", keep="first", maintain_order=True)
 
 
@@ -37,16 +40,26 @@ def _not_delivered(keys: pl.DataFrame, column: str, note: str) -> tuple[pl.DataF
     return keys.select("sku", pl.lit(None, dtype=pl.Float64).alias(column)), note
 
 
-def supplier_lead_time(products: pl.DataFrame, supply: pl.DataFrame | None) -> tuple[pl.DataFrame, str | None]:
+def supplier_lead_time(
+    products: pl.DataFrame, supply: pl.DataFrame | None
+) -> tuple[pl.DataFrame, str | None]:
     """`sku`, `supplier_lead_time_days`: the lead time of the product's own supplier when the
     supply table has it, else the mean over the SKU's suppliers."""
     supply = _current(supply)
     keys = _product_keys(products, "supplier_id")
     if supply is None:
-        return _not_delivered(keys, "supplier_lead_time_days", "no ERP supply extract (supplier lead times) delivered")
-    rows = supply.select(
-        pl.col("sku").cast(pl.String), pl.col("supplier_id").cast(pl.String), pl.col("lead_time_days").cast(pl.Float64)
-    ).filter(pl.col("lead_time_days").is_not_null() & (pl.col("lead_time_days") >= 0)).sort(pl.all())
+        return _not_delivered(
+            keys, "supplier_lead_time_days", "no ERP supply extract (supplier lead times) delivered"
+        )
+    rows = (
+        supply.select(
+            pl.col("sku").cast(pl.String),
+            pl.col("supplier_id").cast(pl.String),
+            pl.col("lead_time_days").cast(pl.Float64),
+        )
+        .filter(pl.col("lead_time_days").is_not_null() & (pl.col("lead_time_days") >= 0))
+        .sort(pl.all())
+    )
     own = rows.group_by("sku", "supplier_id").agg(pl.col("lead_time_days").mean().alias("_own"))
     any_supplier = rows.group_by("sku").agg(pl.col("lead_time_days").mean().alias("_mean"))
     frame = (
@@ -55,7 +68,9 @@ def supplier_lead_time(products: pl.DataFrame, supply: pl.DataFrame | None) -> t
         .select("sku", pl.coalesce("_own", "_mean").alias("supplier_lead_time_days"))
     )
     missing = frame["supplier_lead_time_days"].null_count()
-    return frame, (f"{missing} SKUs have no supplier lead time in the ERP supply extract" if missing else None)
+    return frame, (
+        f"{missing} SKUs have no supplier lead time in the ERP supply extract" if missing else None
+    )
 
 
 def supplier_risk(
@@ -65,7 +80,9 @@ def supplier_risk(
     risk = _current(supplier_risk)
     keys = _product_keys(products, "supplier_id")
     if risk is None:
-        return _not_delivered(keys, "supplier_risk_score", "no external supplier risk feed delivered")
+        return _not_delivered(
+            keys, "supplier_risk_score", "no external supplier risk feed delivered"
+        )
     as_of = window.end + timedelta(days=6)
     latest = (
         risk.select(
@@ -80,7 +97,11 @@ def supplier_risk(
     )
     frame = keys.join(latest, on="supplier_id", how="left").select("sku", "supplier_risk_score")
     missing = frame["supplier_risk_score"].null_count()
-    return frame, (f"{missing} SKUs have no supplier or no risk score for it up to {as_of}" if missing else None)
+    return frame, (
+        f"{missing} SKUs have no supplier or no risk score for it up to {as_of}"
+        if missing
+        else None
+    )
 
 
 def market_volatility(
@@ -108,5 +129,7 @@ def market_volatility(
     frame = keys.join(per_category, on="category", how="left").select("sku", "market_volatility")
     missing = frame["market_volatility"].null_count()
     return frame, (
-        f"{missing} SKUs have no category or no market index for it from {first_day} to {last_day}" if missing else None
+        f"{missing} SKUs have no category or no market index for it from {first_day} to {last_day}"
+        if missing
+        else None
     )

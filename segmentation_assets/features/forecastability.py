@@ -42,7 +42,9 @@ def _models(season_length: int) -> list:
     ]
 
 
-def forecastability(completed: pl.DataFrame, config: ForecastConfig) -> tuple[pl.DataFrame, str | None]:
+def forecastability(
+    completed: pl.DataFrame, config: ForecastConfig
+) -> tuple[pl.DataFrame, str | None]:
     """`sku`, `forecast_weekly_units`, `forecast_wape`, `forecast_model` for every SKU of `completed`.
 
     `completed` is the dense weekly series (`complete_weeks`: sku, week_start, units, every
@@ -52,7 +54,9 @@ def forecastability(completed: pl.DataFrame, config: ForecastConfig) -> tuple[pl
     still chosen by absolute error).
     """
     series = completed.select(
-        pl.col("sku").cast(pl.String), pl.col("week_start").cast(pl.Date), pl.col("units").cast(pl.Float64).fill_null(0)
+        pl.col("sku").cast(pl.String),
+        pl.col("week_start").cast(pl.Date),
+        pl.col("units").cast(pl.Float64).fill_null(0),
     )
     lengths = series.group_by("sku").len()
     needed = min_forecast_weeks(config)
@@ -70,8 +74,10 @@ def forecastability(completed: pl.DataFrame, config: ForecastConfig) -> tuple[pl
             pl.lit(None, dtype=t).alias(c) for c, t in _SCHEMA.items() if c != "sku"
         ).sort("sku"), note
     scored = _backtest_and_forecast(usable, config)
-    frame = lengths.select("sku").join(scored, on="sku", how="left").select(
-        pl.col(c).cast(t) for c, t in _SCHEMA.items()
+    frame = (
+        lengths.select("sku")
+        .join(scored, on="sku", how="left")
+        .select(pl.col(c).cast(t) for c, t in _SCHEMA.items())
     )
     unsold = scored.filter(pl.col("forecast_wape").is_null()).height
     if unsold:
@@ -85,13 +91,20 @@ def _backtest_and_forecast(series: pl.DataFrame, config: ForecastConfig) -> pl.D
 
     models = _models(config.season_length)
     names = [str(m) for m in models]
-    data = series.rename({"sku": "unique_id", "week_start": "ds", "units": "y"}).sort("unique_id", "ds").to_pandas()
+    data = (
+        series.rename({"sku": "unique_id", "week_start": "ds", "units": "y"})
+        .sort("unique_id", "ds")
+        .to_pandas()
+    )
     data["ds"] = data["ds"].astype("datetime64[ns]")
     engine = StatsForecast(models=models, freq="W-MON", n_jobs=1)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # seasonal naive warns for series shorter than a season
         backtest = engine.cross_validation(
-            df=data, h=config.horizon_weeks, step_size=config.horizon_weeks, n_windows=config.backtest_windows
+            df=data,
+            h=config.horizon_weeks,
+            step_size=config.horizon_weeks,
+            n_windows=config.backtest_windows,
         )
         future = engine.forecast(df=data, h=config.horizon_weeks)
     errors = _to_polars(backtest).select(
@@ -102,12 +115,19 @@ def _backtest_and_forecast(series: pl.DataFrame, config: ForecastConfig) -> pl.D
     scores = errors.group_by("sku").agg(
         pl.col("y").sum().alias("_actual"),
         # a model with any missing backtest forecast (seasonal naive without a season) is out
-        *(pl.when(pl.col(n).is_nan().any() | pl.col(n).is_null().any())
-          .then(None).otherwise((pl.col(n) - pl.col("y")).abs().sum()).alias(n) for n in names),
+        *(
+            pl.when(pl.col(n).is_nan().any() | pl.col(n).is_null().any())
+            .then(None)
+            .otherwise((pl.col(n) - pl.col("y")).abs().sum())
+            .alias(n)
+            for n in names
+        ),
     )
-    means = _to_polars(future).group_by(
-        pl.col("unique_id").cast(pl.String).alias("sku")
-    ).agg(pl.col(n).cast(pl.Float64).mean() for n in names)
+    means = (
+        _to_polars(future)
+        .group_by(pl.col("unique_id").cast(pl.String).alias("sku"))
+        .agg(pl.col(n).cast(pl.Float64).mean() for n in names)
+    )
     error_matrix = scores.select(names).to_numpy().astype(np.float64)
     error_matrix = np.where(np.isnan(error_matrix), np.inf, error_matrix)
     best = np.argmin(error_matrix, axis=1)  # first model wins a tie
@@ -125,7 +145,9 @@ def _backtest_and_forecast(series: pl.DataFrame, config: ForecastConfig) -> pl.D
         pl.when((pl.col("_actual") > 0) & pl.col("_error").is_finite())
         .then(pl.col("_error") / pl.col("_actual"))
         .alias("forecast_wape"),
-        pl.when(pl.col("_error").is_finite()).then(pl.col("forecast_model")).alias("forecast_model"),
+        pl.when(pl.col("_error").is_finite())
+        .then(pl.col("forecast_model"))
+        .alias("forecast_model"),
     )
 
 

@@ -78,7 +78,9 @@ def feature_window(weekly_demand: pl.DataFrame, history_weeks: int | None) -> De
     return DemandWindow(max(first, end - (history_weeks - 1) * WEEK), end)
 
 
-def rolling_windows(full: DemandWindow, window_weeks: int, step_weeks: int, count: int) -> list[DemandWindow]:
+def rolling_windows(
+    full: DemandWindow, window_weeks: int, step_weeks: int, count: int
+) -> list[DemandWindow]:
     """The last `count + 1` windows of `window_weeks` weeks, `step_weeks` apart, oldest first.
 
     The newest ends at `full.end`; all must fit inside `full`, which takes
@@ -102,7 +104,9 @@ def rolling_windows(full: DemandWindow, window_weeks: int, step_weeks: int, coun
 MIN_STABILITY_WINDOW_WEEKS = 26  # half a year: shorter windows say little about a demand cycle
 
 
-def stability_windows(full: DemandWindow, window_weeks: int, step_weeks: int, count: int) -> tuple[list[DemandWindow], str]:
+def stability_windows(
+    full: DemandWindow, window_weeks: int, step_weeks: int, count: int
+) -> tuple[list[DemandWindow], str]:
     """The rolling windows of the stability check and a note for the metadata. When the history is
     shorter than the configured windows need, the windows shrink to fit (down to half a year) and
     the note says so; below that, no windows and the note says why."""
@@ -115,7 +119,9 @@ def stability_windows(full: DemandWindow, window_weeks: int, step_weeks: int, co
             return [], f"{error}; even windows of {MIN_STABILITY_WINDOW_WEEKS} weeks do not fit"
         windows = rolling_windows(full, fitted, step_weeks, count)
         note = f"windows shortened from {window_weeks} to {fitted} weeks to fit the history; "
-    return windows, note + f"{len(windows)} windows: " + ", ".join(f"{w.start}..{w.end}" for w in windows)
+    return windows, note + f"{len(windows)} windows: " + ", ".join(
+        f"{w.start}..{w.end}" for w in windows
+    )
 
 
 def conform_weekly(weekly_demand: pl.DataFrame) -> pl.DataFrame:
@@ -132,33 +138,44 @@ def _excluded(demand_outliers: pl.DataFrame | None, entity_type: str) -> pl.Data
     if demand_outliers is None or demand_outliers.height == 0:
         return pl.DataFrame(schema={"entity_id": pl.String, "sku": pl.String})
     return demand_outliers.filter(
-        (pl.col("entity_type") == entity_type) & pl.col("excluded_from_segmentation").fill_null(False)
+        (pl.col("entity_type") == entity_type)
+        & pl.col("excluded_from_segmentation").fill_null(False)
     ).select(pl.col("entity_id").cast(pl.String), pl.col("sku").cast(pl.String))
 
 
 def _line_key() -> pl.Expr:
     """`order_id|line_number`, the `entity_id` of order-line outliers."""
-    return pl.concat_str([pl.col("order_id").cast(pl.String), pl.col("line_number").cast(pl.String)], separator="|")
+    return pl.concat_str(
+        [pl.col("order_id").cast(pl.String), pl.col("line_number").cast(pl.String)], separator="|"
+    )
 
 
-def excluded_order_lines(order_lines: pl.DataFrame, demand_outliers: pl.DataFrame | None) -> pl.DataFrame:
+def excluded_order_lines(
+    order_lines: pl.DataFrame, demand_outliers: pl.DataFrame | None
+) -> pl.DataFrame:
     """The order lines the quality step flagged and excluded from segmentation."""
     keys = _excluded(demand_outliers, "order_line").select("entity_id").unique()
     if keys.height == 0 or order_lines.height == 0:
         return order_lines.clear()
-    return order_lines.with_columns(_line_key().alias("_key")).join(
-        keys, left_on="_key", right_on="entity_id", how="semi"
-    ).drop("_key")
+    return (
+        order_lines.with_columns(_line_key().alias("_key"))
+        .join(keys, left_on="_key", right_on="entity_id", how="semi")
+        .drop("_key")
+    )
 
 
-def order_lines_for_segmentation(order_lines: pl.DataFrame, demand_outliers: pl.DataFrame | None) -> pl.DataFrame:
+def order_lines_for_segmentation(
+    order_lines: pl.DataFrame, demand_outliers: pl.DataFrame | None
+) -> pl.DataFrame:
     """Order lines without the excluded quantity outliers (for customer and SKU x customer features)."""
     keys = _excluded(demand_outliers, "order_line").select("entity_id").unique()
     if keys.height == 0 or order_lines.height == 0:
         return order_lines
-    return order_lines.with_columns(_line_key().alias("_key")).join(
-        keys, left_on="_key", right_on="entity_id", how="anti"
-    ).drop("_key")
+    return (
+        order_lines.with_columns(_line_key().alias("_key"))
+        .join(keys, left_on="_key", right_on="entity_id", how="anti")
+        .drop("_key")
+    )
 
 
 def demand_for_segmentation(
@@ -184,7 +201,9 @@ def demand_for_segmentation(
             & ~pl.col("is_return").fill_null(False)
             & (pl.col("quantity").cast(pl.Float64) > 0)
         ).sort("order_id", "line_number")
-        removed = lines.group_by(pl.col("sku").cast(pl.String), week_of(pl.col("order_date")).alias("week_start")).agg(
+        removed = lines.group_by(
+            pl.col("sku").cast(pl.String), week_of(pl.col("order_date")).alias("week_start")
+        ).agg(
             pl.col("quantity").cast(pl.Float64).sum().alias("_units"),
             pl.col("line_revenue").cast(pl.Float64).fill_null(0).sum().alias("_revenue"),
             pl.len().cast(pl.Int64).alias("_lines"),
@@ -192,19 +211,31 @@ def demand_for_segmentation(
         weekly = (
             weekly.join(removed, on=["sku", "week_start"], how="left")
             .with_columns(
-                (pl.col("units") - pl.col("_units").fill_null(0)).clip(lower_bound=0).alias("units"),
+                (pl.col("units") - pl.col("_units").fill_null(0))
+                .clip(lower_bound=0)
+                .alias("units"),
                 (pl.col("revenue") - pl.col("_revenue").fill_null(0)).alias("revenue"),
-                (pl.col("order_lines") - pl.col("_lines").fill_null(0)).clip(lower_bound=0).alias("order_lines"),
+                (pl.col("order_lines") - pl.col("_lines").fill_null(0))
+                .clip(lower_bound=0)
+                .alias("order_lines"),
             )
             .drop("_units", "_revenue", "_lines")
         )
     spikes = _excluded(demand_outliers, "sku_week")
     if spikes.height:
-        spikes = spikes.select(
-            pl.col("sku"),
-            pl.col("entity_id").str.split("|").list.last().str.to_date(strict=False).alias("week_start"),
-            pl.lit(True).alias("_spike"),
-        ).drop_nulls().unique()
+        spikes = (
+            spikes.select(
+                pl.col("sku"),
+                pl.col("entity_id")
+                .str.split("|")
+                .list.last()
+                .str.to_date(strict=False)
+                .alias("week_start"),
+                pl.lit(True).alias("_spike"),
+            )
+            .drop_nulls()
+            .unique()
+        )
         typical = (
             weekly.filter(pl.col("units") > 0)
             .group_by("sku")
@@ -219,10 +250,18 @@ def demand_for_segmentation(
             weekly.join(spikes, on=["sku", "week_start"], how="left")
             .join(typical, on="sku", how="left")
             .with_columns(
-                pl.when(capped).then(pl.col("_median_units")).otherwise(pl.col("units")).alias("units"),
-                pl.when(capped).then(pl.col("revenue") * ratio).otherwise(pl.col("revenue")).alias("revenue"),
                 pl.when(capped)
-                .then(pl.min_horizontal("order_lines", pl.max_horizontal("_median_lines", pl.lit(1))))
+                .then(pl.col("_median_units"))
+                .otherwise(pl.col("units"))
+                .alias("units"),
+                pl.when(capped)
+                .then(pl.col("revenue") * ratio)
+                .otherwise(pl.col("revenue"))
+                .alias("revenue"),
+                pl.when(capped)
+                .then(
+                    pl.min_horizontal("order_lines", pl.max_horizontal("_median_lines", pl.lit(1)))
+                )
                 .otherwise(pl.col("order_lines"))
                 .alias("order_lines"),
             )
@@ -231,7 +270,9 @@ def demand_for_segmentation(
     return weekly.sort("sku", "week_start")
 
 
-def complete_weeks(weekly: pl.DataFrame, window: DemandWindow, id_columns: Sequence[str]) -> pl.DataFrame:
+def complete_weeks(
+    weekly: pl.DataFrame, window: DemandWindow, id_columns: Sequence[str]
+) -> pl.DataFrame:
     """Every week of every entity from its first sale in the window to the window end.
 
     The first sale is the first week with `units > 0` inside the window; entities with no
@@ -246,7 +287,8 @@ def complete_weeks(weekly: pl.DataFrame, window: DemandWindow, id_columns: Seque
         .agg(pl.col("week_start").min().alias("_first"))
     )
     grid = first.select(
-        *ids, pl.date_ranges(pl.col("_first"), pl.lit(window.end), interval="1w").alias("week_start")
+        *ids,
+        pl.date_ranges(pl.col("_first"), pl.lit(window.end), interval="1w").alias("week_start"),
     ).explode("week_start")
     values = [c for c in inside.columns if c not in ids and c != "week_start"]
     filled = grid.join(inside, on=[*ids, "week_start"], how="left")
@@ -259,7 +301,9 @@ def lines_in_window(order_lines: pl.DataFrame, window: DemandWindow) -> pl.DataF
     return order_lines.filter(window.contains(week_of(pl.col("order_date"))))
 
 
-def weekly_from_order_lines(order_lines: pl.DataFrame, id_columns: Sequence[str], window: DemandWindow) -> pl.DataFrame:
+def weekly_from_order_lines(
+    order_lines: pl.DataFrame, id_columns: Sequence[str], window: DemandWindow
+) -> pl.DataFrame:
     """Weekly demand per entity built from order lines the way `fct_weekly_demand` is built per SKU.
 
     Cancelled lines do not count; `units` sums positive quantities, `returned_units` the
@@ -271,14 +315,14 @@ def weekly_from_order_lines(order_lines: pl.DataFrame, id_columns: Sequence[str]
     ids = list(id_columns)
     quantity = pl.col("quantity").cast(pl.Float64)
     lines = lines_in_window(order_lines, window).filter(
-        ~pl.col("is_cancelled").fill_null(False) & pl.all_horizontal(pl.col(c).is_not_null() for c in ids)
+        ~pl.col("is_cancelled").fill_null(False)
+        & pl.all_horizontal(pl.col(c).is_not_null() for c in ids)
     )
-    return (
-        lines.group_by(*ids, week_of(pl.col("order_date")).alias("week_start"), maintain_order=True)
-        .agg(
-            quantity.clip(lower_bound=0).fill_null(0).sum().alias("units"),
-            (-quantity).clip(lower_bound=0).fill_null(0).sum().alias("returned_units"),
-            pl.len().cast(pl.Int64).alias("order_lines"),
-            pl.col("line_revenue").cast(pl.Float64).fill_null(0).sum().alias("revenue"),
-        )
+    return lines.group_by(
+        *ids, week_of(pl.col("order_date")).alias("week_start"), maintain_order=True
+    ).agg(
+        quantity.clip(lower_bound=0).fill_null(0).sum().alias("units"),
+        (-quantity).clip(lower_bound=0).fill_null(0).sum().alias("returned_units"),
+        pl.len().cast(pl.Int64).alias("order_lines"),
+        pl.col("line_revenue").cast(pl.Float64).fill_null(0).sum().alias("revenue"),
     )

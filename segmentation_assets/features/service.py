@@ -28,8 +28,12 @@ def requested_lead_time(order_lines: pl.DataFrame, window: DemandWindow) -> pl.D
     are left out.
     """
     if "requested_delivery_date" not in order_lines.columns:
-        return pl.DataFrame(schema={"customer_id": pl.String, "requested_lead_time_days": pl.Float64})
-    days = (pl.col("requested_delivery_date").cast(pl.Date) - pl.col("order_date").cast(pl.Date)).dt.total_days()
+        return pl.DataFrame(
+            schema={"customer_id": pl.String, "requested_lead_time_days": pl.Float64}
+        )
+    days = (
+        pl.col("requested_delivery_date").cast(pl.Date) - pl.col("order_date").cast(pl.Date)
+    ).dt.total_days()
     return (
         lines_in_window(order_lines, window)
         .filter(
@@ -52,8 +56,13 @@ def contract_terms(customers: pl.DataFrame) -> tuple[pl.DataFrame, dict[str, str
     notes: dict[str, str] = {}
     columns = [pl.col("customer_id").cast(pl.String)]
     for name, dtype in CONTRACT_TERMS.items():
-        if name not in customers.columns or customers.get_column(name).null_count() == customers.height:
-            notes[name] = "no CRM contract data in dim_customer (CRM extract absent or without this field)"
+        if (
+            name not in customers.columns
+            or customers.get_column(name).null_count() == customers.height
+        ):
+            notes[name] = (
+                "no CRM contract data in dim_customer (CRM extract absent or without this field)"
+            )
             columns.append(pl.lit(None, dtype=dtype).alias(name))
         elif name == "strategic_account":
             flag = pl.col(name).cast(pl.String).str.to_lowercase().is_in(["true", "1", "yes", "y"])

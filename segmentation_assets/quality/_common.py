@@ -79,7 +79,9 @@ def fmt_number(expr: pl.Expr, decimals: int = 2) -> pl.Expr:
     )
     if decimals > 0:
         frac = (scaled % factor).cast(pl.String).str.zfill(decimals).str.strip_chars_end("0")
-        body = pl.when(frac == "").then(grouped).otherwise(pl.concat_str([grouped, pl.lit("."), frac]))
+        body = (
+            pl.when(frac == "").then(grouped).otherwise(pl.concat_str([grouped, pl.lit("."), frac]))
+        )
     else:
         body = grouped
     sign = pl.when((x < 0) & (scaled > 0)).then(pl.lit("-")).otherwise(pl.lit(""))

@@ -95,19 +95,35 @@ def score(
 def detail_text(subject: pl.Expr, value: str, decimals: int, zero_mad_ratio: float) -> pl.Expr:
     """Human text: '<subject> 5,000 is 62 MADs above the median 40 of <group>'."""
     v, median = pl.col(value), pl.col("median")
-    direction = pl.when(pl.col("mads_from_median") >= 0).then(pl.lit("above")).otherwise(pl.lit("below"))
+    direction = (
+        pl.when(pl.col("mads_from_median") >= 0).then(pl.lit("above")).otherwise(pl.lit("below"))
+    )
     z_text = pl.concat_str(
         [
-            subject, pl.lit(" "), fmt_number(v, decimals), pl.lit(" is "),
-            fmt_number(pl.col("mads_from_median").abs(), 1), pl.lit(" MADs "), direction,
-            pl.lit(" the median "), fmt_number(median, decimals), pl.lit(" of "), pl.col("_label"),
+            subject,
+            pl.lit(" "),
+            fmt_number(v, decimals),
+            pl.lit(" is "),
+            fmt_number(pl.col("mads_from_median").abs(), 1),
+            pl.lit(" MADs "),
+            direction,
+            pl.lit(" the median "),
+            fmt_number(median, decimals),
+            pl.lit(" of "),
+            pl.col("_label"),
         ]
     )
     ratio_text = pl.concat_str(
         [
-            subject, pl.lit(" "), fmt_number(v, decimals), pl.lit(" is "),
-            fmt_number(v / median, 2), pl.lit("x the median "), fmt_number(median, decimals),
-            pl.lit(" of "), pl.col("_label"),
+            subject,
+            pl.lit(" "),
+            fmt_number(v, decimals),
+            pl.lit(" is "),
+            fmt_number(v / median, 2),
+            pl.lit("x the median "),
+            fmt_number(median, decimals),
+            pl.lit(" of "),
+            pl.col("_label"),
             pl.lit(f" (MAD is 0, so judged by ratio: flagged beyond {zero_mad_ratio:g}x)"),
         ]
     )

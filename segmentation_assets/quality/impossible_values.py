@@ -76,13 +76,19 @@ class ImpossibleValueRule:
         looked_up = set(self.lookup.columns) if self.lookup else set()
         used = self.condition.meta.root_names() + self.value.meta.root_names()
         primary = [c for c in (*self.key, *used) if c not in looked_up and c != AS_OF]
-        required = {self.table: tuple(dict.fromkeys([*primary, *(self.lookup.on if self.lookup else ())]))}
+        required = {
+            self.table: tuple(dict.fromkeys([*primary, *(self.lookup.on if self.lookup else ())]))
+        }
         if self.lookup:
-            required[self.lookup.table] = tuple(dict.fromkeys([*self.lookup.on, *self.lookup.columns]))
+            required[self.lookup.table] = tuple(
+                dict.fromkeys([*self.lookup.on, *self.lookup.columns])
+            )
         return required
 
 
-_shipment_rule = partial(ImpossibleValueRule, table="fct_freight", entity_type="shipment", key=("shipment_id",))
+_shipment_rule = partial(
+    ImpossibleValueRule, table="fct_freight", entity_type="shipment", key=("shipment_id",)
+)
 _shipment_line_rule = partial(
     ImpossibleValueRule,
     table="fct_shipments",
@@ -90,10 +96,17 @@ _shipment_line_rule = partial(
     key=("shipment_id", "order_id", "line_number"),
 )
 _order_line_rule = partial(
-    ImpossibleValueRule, table="fct_order_lines", entity_type="order_line", key=("order_id", "line_number")
+    ImpossibleValueRule,
+    table="fct_order_lines",
+    entity_type="order_line",
+    key=("order_id", "line_number"),
 )
 _product_rule = partial(
-    ImpossibleValueRule, table="dim_product", entity_type="product", key=("sku",), excluded_from_segmentation=False
+    ImpossibleValueRule,
+    table="dim_product",
+    entity_type="product",
+    key=("sku",),
+    excluded_from_segmentation=False,
 )
 _customer_rule = partial(
     ImpossibleValueRule,
@@ -105,35 +118,45 @@ _customer_rule = partial(
 
 RULES: tuple[ImpossibleValueRule, ...] = (
     _shipment_rule(
-        "delivery_before_pickup", description="delivered before it was picked up",
+        "delivery_before_pickup",
+        description="delivered before it was picked up",
         condition=pl.col("delivery_date") < pl.col("pickup_date"),
         value=_days("delivery_date", "pickup_date"),
     ),
     _shipment_rule(
-        "negative_freight_cost", description="negative freight cost",
-        condition=pl.col("freight_cost") < 0, value=pl.col("freight_cost"),
+        "negative_freight_cost",
+        description="negative freight cost",
+        condition=pl.col("freight_cost") < 0,
+        value=pl.col("freight_cost"),
     ),
     _shipment_line_rule(
-        "negative_handling_cost", description="negative handling cost",
-        condition=pl.col("handling_cost") < 0, value=pl.col("handling_cost"),
+        "negative_handling_cost",
+        description="negative handling cost",
+        condition=pl.col("handling_cost") < 0,
+        value=pl.col("handling_cost"),
     ),
     _shipment_line_rule(
-        "non_positive_shipped_qty", description="shipped quantity is zero or negative",
-        condition=pl.col("shipped_qty") <= 0, value=pl.col("shipped_qty"),
+        "non_positive_shipped_qty",
+        description="shipped quantity is zero or negative",
+        condition=pl.col("shipped_qty") <= 0,
+        value=pl.col("shipped_qty"),
     ),
     _shipment_line_rule(
-        "ship_before_order", description="shipped before the order was placed",
+        "ship_before_order",
+        description="shipped before the order was placed",
         condition=pl.col("ship_date") < pl.col("order_date"),
         value=_days("ship_date", "order_date"),
         lookup=Lookup("fct_order_lines", ("order_id", "line_number"), ("order_date",)),
     ),
     _order_line_rule(
-        "promised_before_order", description="delivery promised before the order date",
+        "promised_before_order",
+        description="delivery promised before the order date",
         condition=pl.col("promised_delivery_date") < pl.col("order_date"),
         value=_days("promised_delivery_date", "order_date"),
     ),
     _order_line_rule(
-        "requested_before_order", description="delivery requested before the order date",
+        "requested_before_order",
+        description="delivery requested before the order date",
         condition=pl.col("requested_delivery_date") < pl.col("order_date"),
         value=_days("requested_delivery_date", "order_date"),
     ),
@@ -144,16 +167,22 @@ RULES: tuple[ImpossibleValueRule, ...] = (
         value=pl.col("unit_weight_kg"),
     ),
     _product_rule(
-        "non_positive_unit_volume", description="unit volume is zero or negative",
-        condition=pl.col("unit_volume_m3") <= 0, value=pl.col("unit_volume_m3"),
+        "non_positive_unit_volume",
+        description="unit volume is zero or negative",
+        condition=pl.col("unit_volume_m3") <= 0,
+        value=pl.col("unit_volume_m3"),
     ),
     _product_rule(
-        "negative_unit_cost", description="negative unit cost",
-        condition=pl.col("unit_cost") < 0, value=pl.col("unit_cost"),
+        "negative_unit_cost",
+        description="negative unit cost",
+        condition=pl.col("unit_cost") < 0,
+        value=pl.col("unit_cost"),
     ),
     _product_rule(
-        "negative_list_price", description="negative list price",
-        condition=pl.col("list_price") < 0, value=pl.col("list_price"),
+        "negative_list_price",
+        description="negative list price",
+        condition=pl.col("list_price") < 0,
+        value=pl.col("list_price"),
     ),
     _product_rule(
         "unit_cost_above_list_price",
@@ -162,18 +191,22 @@ RULES: tuple[ImpossibleValueRule, ...] = (
         value=pl.col("unit_cost"),
     ),
     _product_rule(
-        "launch_date_in_future", description="launch date after the as-of date",
+        "launch_date_in_future",
+        description="launch date after the as-of date",
         condition=pl.col("launch_date") > pl.col(AS_OF),
         value=_days("launch_date", AS_OF),
     ),
     _customer_rule(
-        "target_fill_rate_out_of_range", description="target fill rate outside [0, 1]",
+        "target_fill_rate_out_of_range",
+        description="target fill rate outside [0, 1]",
         condition=(pl.col("target_fill_rate") < 0) | (pl.col("target_fill_rate") > 1),
         value=pl.col("target_fill_rate"),
     ),
     _customer_rule(
-        "negative_contracted_lead_time", description="negative contracted lead time",
-        condition=pl.col("contracted_lead_time_days") < 0, value=pl.col("contracted_lead_time_days"),
+        "negative_contracted_lead_time",
+        description="negative contracted lead time",
+        condition=pl.col("contracted_lead_time_days") < 0,
+        value=pl.col("contracted_lead_time_days"),
     ),
 )
 
@@ -199,7 +232,9 @@ class ImpossibleValuesResult:
         )
 
 
-def _skip_reason(rule: ImpossibleValueRule, tables: Mapping[str, pl.DataFrame | None]) -> str | None:
+def _skip_reason(
+    rule: ImpossibleValueRule, tables: Mapping[str, pl.DataFrame | None]
+) -> str | None:
     for source in rule.sources:
         frame = tables.get(source)
         if frame is None:
@@ -213,7 +248,9 @@ def _skip_reason(rule: ImpossibleValueRule, tables: Mapping[str, pl.DataFrame | 
     return None
 
 
-def _apply(rule: ImpossibleValueRule, tables: Mapping[str, pl.DataFrame | None], as_of: date) -> pl.DataFrame:
+def _apply(
+    rule: ImpossibleValueRule, tables: Mapping[str, pl.DataFrame | None], as_of: date
+) -> pl.DataFrame:
     required = rule.required_columns()
     frame = tables[rule.table]
     assert frame is not None
@@ -222,8 +259,12 @@ def _apply(rule: ImpossibleValueRule, tables: Mapping[str, pl.DataFrame | None],
     if rule.lookup is not None:
         other = tables[rule.lookup.table]
         assert other is not None
-        lookup = other.select(required[rule.lookup.table]).unique(subset=list(rule.lookup.on), keep="first")
-        rows = rows.join(lookup.with_columns(cs.decimal().cast(pl.Float64)), on=list(rule.lookup.on), how="left")
+        lookup = other.select(required[rule.lookup.table]).unique(
+            subset=list(rule.lookup.on), keep="first"
+        )
+        rows = rows.join(
+            lookup.with_columns(cs.decimal().cast(pl.Float64)), on=list(rule.lookup.on), how="left"
+        )
     rows = rows.with_columns(pl.lit(as_of, dtype=pl.Date).alias(AS_OF))
     shown = [
         pl.concat_str([pl.lit(("as_of" if c == AS_OF else c) + "="), fmt_text(pl.col(c))])
@@ -236,7 +277,10 @@ def _apply(rule: ImpossibleValueRule, tables: Mapping[str, pl.DataFrame | None],
         pl.concat_str([fmt_text(pl.col(k)) for k in rule.key], separator="|").alias("entity_id"),
         (pl.col("sku") if "sku" in rows.columns else pl.lit(None, dtype=pl.String)).alias("sku"),
         rule.value.cast(pl.Float64).alias("value"),
-        *(pl.lit(None, dtype=FLAG_SCHEMA[c]).alias(c) for c in ("median", "mad", "mads_from_median", "threshold")),
+        *(
+            pl.lit(None, dtype=FLAG_SCHEMA[c]).alias(c)
+            for c in ("median", "mad", "mads_from_median", "threshold")
+        ),
         detail.alias("detail"),
         pl.lit(rule.excluded_from_segmentation).alias("excluded_from_segmentation"),
     )

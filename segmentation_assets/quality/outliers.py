@@ -26,7 +26,13 @@ from __future__ import annotations
 
 import polars as pl
 
-from segmentation_assets.quality._common import as_float, concat_flags, empty_flags, fmt_text, has_rows
+from segmentation_assets.quality._common import (
+    as_float,
+    concat_flags,
+    empty_flags,
+    fmt_text,
+    has_rows,
+)
 from segmentation_assets.quality._robust import (
     DEFAULT_MIN_HISTORY,
     DEFAULT_ZERO_MAD_RATIO,
@@ -81,7 +87,9 @@ def demand_outliers(
         scored,
         rule="order_quantity_mad",
         entity_type="order_line",
-        entity_id=pl.concat_str([fmt_text(pl.col("order_id")), fmt_text(pl.col("line_number"))], separator="|"),
+        entity_id=pl.concat_str(
+            [fmt_text(pl.col("order_id")), fmt_text(pl.col("line_number"))], separator="|"
+        ),
         sku=pl.col("sku"),
         value="quantity",
         detail=detail_text(pl.lit("quantity"), "quantity", 2, zero_mad_ratio),
@@ -126,7 +134,9 @@ def weekly_demand_outliers(
         entity_id=pl.concat_str([fmt_text(pl.col("sku")), week], separator="|"),
         sku=pl.col("sku"),
         value="units",
-        detail=detail_text(pl.concat_str([pl.lit("week of "), week, pl.lit(" demand")]), "units", 2, zero_mad_ratio),
+        detail=detail_text(
+            pl.concat_str([pl.lit("week of "), week, pl.lit(" demand")]), "units", 2, zero_mad_ratio
+        ),
         threshold=threshold,
         excluded=exclude_from_segmentation,
     )
@@ -143,7 +153,9 @@ def _shipment_units(shipments: pl.DataFrame | None) -> pl.DataFrame:
         .group_by("shipment_id")
         .agg(
             as_float("shipped_qty").sum().alias("_units"),
-            pl.when(pl.col("sku").n_unique() == 1).then(pl.col("sku").first()).alias("_shipment_sku"),
+            pl.when(pl.col("sku").n_unique() == 1)
+            .then(pl.col("sku").first())
+            .alias("_shipment_sku"),
         )
         .select(pl.col(n).cast(t) for n, t in schema.items())
     )
@@ -177,12 +189,16 @@ def _freight_flags(
             pl.col("mode").fill_null("unknown-mode").alias("_mode"),
         )
     )
-    currency = pl.when(pl.col("currency").is_null()).then(pl.lit("")).otherwise(
-        pl.concat_str([pl.lit(" ("), pl.col("currency"), pl.lit(")")])
+    currency = (
+        pl.when(pl.col("currency").is_null())
+        .then(pl.lit(""))
+        .otherwise(pl.concat_str([pl.lit(" ("), pl.col("currency"), pl.lit(")")]))
     )
     by_origin = PeerGroup(
         ("_rule", "currency", "_mode", "_origin"),
-        pl.concat_str([pl.col("_mode"), pl.lit(" shipments from "), fmt_text(pl.col("_origin")), currency]),
+        pl.concat_str(
+            [pl.col("_mode"), pl.lit(" shipments from "), fmt_text(pl.col("_origin")), currency]
+        ),
     )
     by_mode = PeerGroup(
         ("_rule", "currency", "_mode"),
@@ -247,7 +263,9 @@ def _handling_flags(
         [
             PeerGroup(
                 ("_warehouse",),
-                pl.concat_str([pl.lit("shipment lines from warehouse "), fmt_text(pl.col("_warehouse"))]),
+                pl.concat_str(
+                    [pl.lit("shipment lines from warehouse "), fmt_text(pl.col("_warehouse"))]
+                ),
             ),
             PeerGroup((), pl.lit("all shipment lines")),
         ],

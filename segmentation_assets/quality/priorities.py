@@ -26,7 +26,9 @@ PRIORITIES_SCHEMA: pl.Schema = pl.Schema(
 )
 # Order-line column that carries each master entity's ERP key (revenue at stake).
 REVENUE_KEYS: dict[str, str] = {
-    "product": "sku", "customer": "customer_id", "location": "ship_from_location_id",
+    "product": "sku",
+    "customer": "customer_id",
+    "location": "ship_from_location_id",
 }
 
 
@@ -96,8 +98,14 @@ def _revenue_by_key(order_lines: pl.DataFrame | None) -> pl.DataFrame:
         ]
     )
     # Every priced entity keeps a row even if all its lines were cancelled (revenue 0, not unknown).
-    placeholders = pl.DataFrame({"entity_type": list(priced), "_key": None, "_revenue": 0.0}, schema=_REVENUE_SCHEMA)
-    return pl.concat([long, placeholders]).group_by("entity_type", "_key").agg(pl.col("_revenue").sum())
+    placeholders = pl.DataFrame(
+        {"entity_type": list(priced), "_key": None, "_revenue": 0.0}, schema=_REVENUE_SCHEMA
+    )
+    return (
+        pl.concat([long, placeholders])
+        .group_by("entity_type", "_key")
+        .agg(pl.col("_revenue").sum())
+    )
 
 
 def _revenue_at_stake(touched: pl.DataFrame, revenue: pl.DataFrame) -> pl.DataFrame:
@@ -108,7 +116,9 @@ def _revenue_at_stake(touched: pl.DataFrame, revenue: pl.DataFrame) -> pl.DataFr
         .join(revenue, on=["entity_type", "_key"], how="left")
         .group_by("entity_type", "issue")
         .agg(pl.col("_revenue").sum())
-        .with_columns(pl.when(pl.col("entity_type").is_in(priced)).then(pl.col("_revenue")).alias("_revenue"))
+        .with_columns(
+            pl.when(pl.col("entity_type").is_in(priced)).then(pl.col("_revenue")).alias("_revenue")
+        )
     )
 
 
@@ -121,11 +131,17 @@ def _exception_issues(exceptions: pl.DataFrame | None, revenue: pl.DataFrame) ->
         pl.coalesce("erp_key", "source_key").str.strip_chars().str.to_uppercase().alias("_key"),
     )
     issues = ex.group_by("entity_type", "issue").agg(
-        pl.struct("source_system", "source_entity", "source_key").n_unique().cast(pl.Int64).alias("affected_records")
+        pl.struct("source_system", "source_entity", "source_key")
+        .n_unique()
+        .cast(pl.Int64)
+        .alias("affected_records")
     )
     at_stake = _revenue_at_stake(ex.select("entity_type", "issue", "_key"), revenue)
     return issues.join(at_stake, on=["entity_type", "issue"], how="left").with_columns(
-        pl.col("issue").replace_strict(EXCEPTION_RECOMMENDATIONS, default="Review the findings with the data owner.")
+        pl.col("issue")
+        .replace_strict(
+            EXCEPTION_RECOMMENDATIONS, default="Review the findings with the data owner."
+        )
         .alias("recommendation")
     )
 
@@ -139,7 +155,9 @@ def _missing_keys(entity_type: str, dim: pl.DataFrame | None) -> pl.DataFrame:
     key = ENTITY_KEYS[entity_type]
     dim = or_empty(dim)
     schema = {"entity_type": pl.String, "_attribute": pl.String, "_key": pl.String}
-    present = [c for c in dim.columns if c != key and not c.endswith("_source") and not c.startswith("_")]
+    present = [
+        c for c in dim.columns if c != key and not c.endswith("_source") and not c.startswith("_")
+    ]
     absent = [c for c in DIM_ATTRIBUTES[entity_type] if c != key and c not in dim.columns]
     if key not in dim.columns or not (present or absent):
         return pl.DataFrame(schema=schema)
@@ -183,12 +201,16 @@ def _completeness_issues(
     gaps = gaps.join(_revenue_at_stake(touched, revenue), on=["entity_type", "issue"], how="left")
     generic = pl.concat_str(
         [
-            pl.lit("Fill "), pl.col("_attribute"), pl.lit(" on the "), pl.col("entity_type"),
+            pl.lit("Fill "),
+            pl.col("_attribute"),
+            pl.lit(" on the "),
+            pl.col("entity_type"),
             pl.lit(" records missing it."),
         ]
     )
     return gaps.with_columns(
-        pl.col("_attribute").replace_strict(ATTRIBUTE_RECOMMENDATIONS, default=None, return_dtype=pl.String)
+        pl.col("_attribute")
+        .replace_strict(ATTRIBUTE_RECOMMENDATIONS, default=None, return_dtype=pl.String)
         .fill_null(generic)
         .alias("recommendation")
     ).drop("_attribute")

@@ -25,29 +25,64 @@ SCORECARD_SCHEMA: pl.Schema = pl.Schema(
     }
 )
 MASTER_ENTITIES: tuple[str, ...] = ("product", "customer", "location")
-ENTITY_KEYS: dict[str, str] = {"product": "sku", "customer": "customer_id", "location": "location_id"}
+ENTITY_KEYS: dict[str, str] = {
+    "product": "sku",
+    "customer": "customer_id",
+    "location": "location_id",
+}
 # Attribute columns of the golden dimensions (docs/ARCHITECTURE.md, marts); used so
 # that an absent or column-less dimension still reports every attribute (at 0/0).
 DIM_ATTRIBUTES: dict[str, tuple[str, ...]] = {
     "product": (
-        "sku", "description", "product_family", "category", "brand", "uom", "unit_cost",
-        "list_price", "lifecycle_status", "launch_date", "supplier_id", "wms_item_code",
-        "item_group", "unit_weight_kg", "unit_volume_m3",
+        "sku",
+        "description",
+        "product_family",
+        "category",
+        "brand",
+        "uom",
+        "unit_cost",
+        "list_price",
+        "lifecycle_status",
+        "launch_date",
+        "supplier_id",
+        "wms_item_code",
+        "item_group",
+        "unit_weight_kg",
+        "unit_volume_m3",
     ),
     "customer": (
-        "customer_id", "customer_name", "parent_customer_id", "channel", "region", "country",
-        "crm_account_id", "account_manager", "service_tier", "contracted_lead_time_days",
-        "target_fill_rate", "strategic_account",
+        "customer_id",
+        "customer_name",
+        "parent_customer_id",
+        "channel",
+        "region",
+        "country",
+        "crm_account_id",
+        "account_manager",
+        "service_tier",
+        "contracted_lead_time_days",
+        "target_fill_rate",
+        "strategic_account",
     ),
     "location": (
-        "location_id", "location_name", "location_type", "region", "country",
-        "wms_warehouse_code", "warehouse_name",
+        "location_id",
+        "location_name",
+        "location_type",
+        "region",
+        "country",
+        "wms_warehouse_code",
+        "warehouse_name",
     ),
 }
 DUPLICATE_TYPES: tuple[str, ...] = ("duplicate_key", "duplicate_record")
 CONFLICT_TYPES: tuple[str, ...] = (
-    "ambiguous_match", "attribute_conflict", "crosswalk_target_missing", "hierarchy_conflict",
+    "ambiguous_match",
+    "attribute_conflict",
+    "crosswalk_target_missing",
+    "hierarchy_conflict",
 )
+
+
 def _ratio(numerator: pl.Expr, denominator: pl.Expr) -> pl.Expr:
     """Share, null when there is nothing to measure (denominator 0 or unknown)."""
     return pl.when(denominator > 0).then(numerator / denominator).otherwise(None)
@@ -76,7 +111,11 @@ def _completeness(entity_type: str, dim: pl.DataFrame | None) -> pl.DataFrame:
 
 
 def _match_rate(
-    entity_type: str, subject: str, crosswalk: pl.DataFrame | None, erp_column: str, role: str | None = None
+    entity_type: str,
+    subject: str,
+    crosswalk: pl.DataFrame | None,
+    erp_column: str,
+    role: str | None = None,
 ) -> pl.DataFrame:
     """Share of a foreign system's records that map to an ERP record."""
     xwalk = or_empty(crosswalk)
@@ -95,7 +134,9 @@ def _match_rate(
     )
 
 
-def _exception_counts(exceptions: pl.DataFrame | None, dims: Mapping[str, pl.DataFrame | None]) -> pl.DataFrame:
+def _exception_counts(
+    exceptions: pl.DataFrame | None, dims: Mapping[str, pl.DataFrame | None]
+) -> pl.DataFrame:
     """Duplicate and conflict findings per entity, against the entity's golden record count.
 
     Master entities always get a row per exception type (0 when clean); other
@@ -116,10 +157,17 @@ def _exception_counts(exceptions: pl.DataFrame | None, dims: Mapping[str, pl.Dat
             .agg(pl.len().cast(pl.Int64).alias("numerator"))
         )
     else:
-        counts = pl.DataFrame(schema={"entity_type": pl.String, "subject": pl.String, "numerator": pl.Int64})
-    entities = pl.DataFrame({"entity_type": sorted({*MASTER_ENTITIES, *counts["entity_type"].to_list()})})
+        counts = pl.DataFrame(
+            schema={"entity_type": pl.String, "subject": pl.String, "numerator": pl.Int64}
+        )
+    entities = pl.DataFrame(
+        {"entity_type": sorted({*MASTER_ENTITIES, *counts["entity_type"].to_list()})}
+    )
     denominators = pl.DataFrame(
-        {"entity_type": list(MASTER_ENTITIES), "denominator": [or_empty(dims.get(e)).height for e in MASTER_ENTITIES]},
+        {
+            "entity_type": list(MASTER_ENTITIES),
+            "denominator": [or_empty(dims.get(e)).height for e in MASTER_ENTITIES],
+        },
         schema_overrides={"denominator": pl.Int64},
     )
     return (
@@ -157,7 +205,9 @@ def master_data_scorecard(
         _match_rate("customer", "crm_accounts", customer_crosswalk, "customer_id"),
         _match_rate("location", "wms_warehouses", location_crosswalk, "location_id"),
         _match_rate("location", "tms_origins", tms_location_crosswalk, "erp_id", role="origin"),
-        _match_rate("customer", "tms_destinations", tms_location_crosswalk, "erp_id", role="destination"),
+        _match_rate(
+            "customer", "tms_destinations", tms_location_crosswalk, "erp_id", role="destination"
+        ),
         _exception_counts(exceptions, dims),
     ]
     return (
@@ -166,4 +216,3 @@ def master_data_scorecard(
         .select(pl.col(n).cast(t) for n, t in SCORECARD_SCHEMA.items())
         .sort("entity_type", "metric", "subject")
     )
-

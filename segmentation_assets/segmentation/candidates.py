@@ -165,7 +165,9 @@ class FittedSegmentation:
         else:
             raise ValueError(f"unknown algorithm {self.algorithm!r}")
         known = (raw >= 0) & (raw < len(self.label_map))
-        labels = np.where(known, self.label_map[np.clip(raw, 0, max(len(self.label_map) - 1, 0))], -1)
+        labels = np.where(
+            known, self.label_map[np.clip(raw, 0, max(len(self.label_map) - 1, 0))], -1
+        )
         unassigned = labels < 0
         if unassigned.any():
             labels[unassigned] = nearest_centroid(values[unassigned], self.centroids)
@@ -173,7 +175,12 @@ class FittedSegmentation:
 
 
 def _finish(
-    algorithm: str, raw: np.ndarray, values: np.ndarray, params: dict, model: object, noise: np.ndarray
+    algorithm: str,
+    raw: np.ndarray,
+    values: np.ndarray,
+    params: dict,
+    model: object,
+    noise: np.ndarray,
 ) -> FittedSegmentation:
     """Canonical labels, centroids and the raw -> canonical map from the estimator's labels."""
     mapping = relabel_map(raw, values)
@@ -194,12 +201,20 @@ def _finish(
     return FittedSegmentation(algorithm, k, labels, noise, centroids, params, model, label_map)
 
 
-def _single(values: np.ndarray, params: dict, model: object, noise: np.ndarray, note: str) -> FittedSegmentation:
+def _single(
+    values: np.ndarray, params: dict, model: object, noise: np.ndarray, note: str
+) -> FittedSegmentation:
     """A k=1 candidate: selection treats it as ineligible (k < 2) instead of failing the run."""
     n = values.shape[0]
     labels = np.zeros(n, dtype=np.int64)
     return FittedSegmentation(
-        "hdbscan", 1, labels, noise, values.mean(axis=0, keepdims=True), params | {"note": note}, model,
+        "hdbscan",
+        1,
+        labels,
+        noise,
+        values.mean(axis=0, keepdims=True),
+        params | {"note": note},
+        model,
         np.zeros(0, dtype=np.int64),
     )
 
@@ -232,10 +247,14 @@ def fit_candidate(
         if n <= WARD_MAX_ROWS:
             tree = ward_tree(values)
             return _finish("ward", cut_tree(tree, n, k), values, params, tree, noise)
-        sample = np.sort(np.random.default_rng(seed).choice(n, size=WARD_SAMPLE_ROWS, replace=False))
+        sample = np.sort(
+            np.random.default_rng(seed).choice(n, size=WARD_SAMPLE_ROWS, replace=False)
+        )
         tree = ward_tree(values[sample])
         sample_labels = cut_tree(tree, WARD_SAMPLE_ROWS, k)
-        raw = nearest_centroid(values, segment_centroids(sample_labels, values[sample], k)).astype(np.int64)
+        raw = nearest_centroid(values, segment_centroids(sample_labels, values[sample], k)).astype(
+            np.int64
+        )
         raw[sample] = sample_labels
         params["subsample_rows"] = WARD_SAMPLE_ROWS
         return _finish("ward", raw, values, params, tree, noise)
@@ -244,28 +263,46 @@ def fit_candidate(
 
     size = min_cluster_size or max(HDBSCAN_MIN_CLUSTER_SIZE, round(min_cluster_share * n))
     min_samples = min(int(size), HDBSCAN_MAX_MIN_SAMPLES)
-    params = {"algorithm": "hdbscan", "min_cluster_size": int(size), "min_samples": min_samples,
-              "min_cluster_share": min_cluster_share, "seed": seed}
+    params = {
+        "algorithm": "hdbscan",
+        "min_cluster_size": int(size),
+        "min_samples": min_samples,
+        "min_cluster_share": min_cluster_share,
+        "seed": seed,
+    }
     if n < max(size, 2) * 2:
-        return _single(values, params, None, np.zeros(n, dtype=bool),
-                       f"{n} rows are too few for clusters of at least {size}")
-    model = hdbscan.HDBSCAN(min_cluster_size=int(size), min_samples=min_samples, prediction_data=True).fit(values)
+        return _single(
+            values,
+            params,
+            None,
+            np.zeros(n, dtype=bool),
+            f"{n} rows are too few for clusters of at least {size}",
+        )
+    model = hdbscan.HDBSCAN(
+        min_cluster_size=int(size), min_samples=min_samples, prediction_data=True
+    ).fit(values)
     raw = model.labels_.astype(np.int64)
     noise = raw < 0
     clusters = len(set(raw[raw >= 0].tolist()))
     if clusters < 2:
-        return _single(values, params, model, noise, f"HDBSCAN found {clusters} cluster(s); not a segmentation")
+        return _single(
+            values, params, model, noise, f"HDBSCAN found {clusters} cluster(s); not a segmentation"
+        )
     return _finish("hdbscan", raw, values, params, model, noise)
 
 
-def fit_candidates(values: np.ndarray, config: CandidatesConfig, seed: int) -> list[FittedSegmentation]:
+def fit_candidates(
+    values: np.ndarray, config: CandidatesConfig, seed: int
+) -> list[FittedSegmentation]:
     """Every configured candidate, in config algorithm order then k: k-means / Ward for each k < n, one HDBSCAN."""
     n = np.asarray(values).shape[0]
     low, high = config.k_range
     out: list[FittedSegmentation] = []
     for algorithm in config.algorithms:
         if algorithm == "hdbscan":
-            out.append(fit_candidate("hdbscan", values, None, seed, config.hdbscan_min_cluster_share))
+            out.append(
+                fit_candidate("hdbscan", values, None, seed, config.hdbscan_min_cluster_share)
+            )
             continue
         for k in range(low, min(high, n - 1) + 1):
             out.append(fit_candidate(algorithm, values, k, seed, config.hdbscan_min_cluster_share))

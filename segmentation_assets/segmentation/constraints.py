@@ -21,7 +21,12 @@ import polars as pl
 
 from segmentation_assets.segmentation.candidates import nearest_centroid, relabel_map
 
-SUMMARY_SCHEMA = {"segment_id": pl.Int64, "entities": pl.Int64, "volume": pl.Float64, "volume_share": pl.Float64}
+SUMMARY_SCHEMA = {
+    "segment_id": pl.Int64,
+    "entities": pl.Int64,
+    "volume": pl.Float64,
+    "volume_share": pl.Float64,
+}
 
 
 @dataclass(frozen=True, eq=False)  # holds arrays / frames: compare fields explicitly
@@ -30,7 +35,9 @@ class ConstraintOutcome:
     before: pl.DataFrame  # segment_id, entities, volume, volume_share (input segmentation)
     after: pl.DataFrame  # same columns after enforcement
     actions: list[str]  # plain sentences, in the order applied
-    kept: dict[int, int] = field(default_factory=dict)  # surviving input segment id -> output segment id
+    kept: dict[int, int] = field(
+        default_factory=dict
+    )  # surviving input segment id -> output segment id
 
 
 def _summary(labels: np.ndarray, volume: np.ndarray) -> pl.DataFrame:
@@ -40,7 +47,9 @@ def _summary(labels: np.ndarray, volume: np.ndarray) -> pl.DataFrame:
     for segment in ids:
         members = labels == segment
         seg_volume = float(volume[members].sum())
-        rows.append((int(segment), int(members.sum()), seg_volume, seg_volume / total if total > 0 else 0.0))
+        rows.append(
+            (int(segment), int(members.sum()), seg_volume, seg_volume / total if total > 0 else 0.0)
+        )
     return pl.DataFrame(rows, schema=SUMMARY_SCHEMA, orient="row")
 
 
@@ -61,7 +70,9 @@ def enforce_constraints(
     volume = np.asarray(volume, dtype=np.float64)
     n = labels.shape[0]
     if values.shape[0] != n or volume.shape[0] != n:
-        raise ValueError(f"labels ({n}), values ({values.shape[0]}) and volume ({volume.shape[0]}) differ in length")
+        raise ValueError(
+            f"labels ({n}), values ({values.shape[0]}) and volume ({volume.shape[0]}) differ in length"
+        )
     if n == 0:
         raise ValueError("no entities to constrain")
     if not np.isfinite(volume).all() or (volume < 0).any():
@@ -69,7 +80,9 @@ def enforce_constraints(
     if (labels < 0).any():
         raise ValueError("every entity needs a segment (assign noise before enforcing constraints)")
     if not 0 <= min_share < 0.5 or max_segments < 1:
-        raise ValueError(f"need 0 <= min_share < 0.5 and max_segments >= 1; got {min_share}, {max_segments}")
+        raise ValueError(
+            f"need 0 <= min_share < 0.5 and max_segments >= 1; got {min_share}, {max_segments}"
+        )
 
     actions: list[str] = []
     by_count = float(volume.sum()) <= 0
@@ -101,9 +114,14 @@ def enforce_constraints(
         centroids = np.array([values[current == s].mean(axis=0) for s in remaining])
         targets = np.array(remaining)[nearest_centroid(values[members], centroids)]
         current[members] = targets
-        moved = ", ".join(f"{int(c)} to segment {int(t)}" for t, c in zip(*np.unique(targets, return_counts=True)))
-        why = (f"below the minimum share of {_share_text(min_share)}" if too_small
-               else f"{len(segments)} segments exceed the maximum of {max_segments}")
+        moved = ", ".join(
+            f"{int(c)} to segment {int(t)}" for t, c in zip(*np.unique(targets, return_counts=True))
+        )
+        why = (
+            f"below the minimum share of {_share_text(min_share)}"
+            if too_small
+            else f"{len(segments)} segments exceed the maximum of {max_segments}"
+        )
         actions.append(
             f"segment {victim} ({_share_text(float(shares[smallest]))} {unit}, {_entities(int(sizes[smallest]))}) "
             f"dissolved ({why}): members reassigned to their nearest remaining segment ({moved})"
@@ -111,7 +129,9 @@ def enforce_constraints(
 
     mapping = relabel_map(current, values)
     olds = np.array(sorted(mapping), dtype=np.int64)
-    final = np.array([mapping[int(o)] for o in olds], dtype=np.int64)[np.searchsorted(olds, current)]
+    final = np.array([mapping[int(o)] for o in olds], dtype=np.int64)[
+        np.searchsorted(olds, current)
+    ]
     if any(old != new for old, new in mapping.items()):
         renumbered = ", ".join(f"{old}->{new}" for old, new in sorted(mapping.items()))
         actions.append(f"remaining segments renumbered by size (largest first): {renumbered}")

@@ -43,7 +43,11 @@ from segmentation_assets.segmentation.stability import (
     rolling_stability,
 )
 
-VOLUME_COLUMNS = {"units": "total_units", "revenue": "total_revenue", "order_lines": "total_order_lines"}
+VOLUME_COLUMNS = {
+    "units": "total_units",
+    "revenue": "total_revenue",
+    "order_lines": "total_order_lines",
+}
 
 
 def with_entity_id(features: pl.DataFrame, entity_type: EntityType) -> pl.DataFrame:
@@ -51,14 +55,22 @@ def with_entity_id(features: pl.DataFrame, entity_type: EntityType) -> pl.DataFr
     columns = ID_COLUMNS[entity_type]
     if len(columns) == 1:
         return features.with_columns(pl.col(columns[0]).cast(pl.Utf8).alias("entity_id"))
-    return features.with_columns(pl.concat_str([pl.col(c).cast(pl.Utf8) for c in columns], separator="|").alias("entity_id"))
+    return features.with_columns(
+        pl.concat_str([pl.col(c).cast(pl.Utf8) for c in columns], separator="|").alias("entity_id")
+    )
 
 
 def volume(features: pl.DataFrame, measure: str) -> np.ndarray:
     """Each entity's volume for the minimum-share constraint (negative and missing count as 0)."""
     if measure == "entities":
         return np.ones(features.height)
-    return features[VOLUME_COLUMNS[measure]].cast(pl.Float64).fill_null(0.0).clip(lower_bound=0.0).to_numpy()
+    return (
+        features[VOLUME_COLUMNS[measure]]
+        .cast(pl.Float64)
+        .fill_null(0.0)
+        .clip(lower_bound=0.0)
+        .to_numpy()
+    )
 
 
 @dataclass(frozen=True)
@@ -76,32 +88,60 @@ class FittedModel:
 
     def predict(self, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(segment, is_noise) of rows already in this model's transformed space."""
-        return nearest_centroid(values, self.centroids).astype(np.int64), np.zeros(len(values), dtype=bool)
+        return nearest_centroid(values, self.centroids).astype(np.int64), np.zeros(
+            len(values), dtype=bool
+        )
 
     def assign(self, features: pl.DataFrame) -> np.ndarray:
         return self.predict(self.matrix.transform_frame(features))[0]
 
 
-def _constrained(like: FittedModel | None, entity_type: EntityType, matrix: FeatureMatrix, values: np.ndarray,
-                 volumes: np.ndarray, scores: pl.DataFrame, config: SegmentationSection) -> FittedModel:
+def _constrained(
+    like: FittedModel | None,
+    entity_type: EntityType,
+    matrix: FeatureMatrix,
+    values: np.ndarray,
+    volumes: np.ndarray,
+    scores: pl.DataFrame,
+    config: SegmentationSection,
+) -> FittedModel:
     """Fit (the chosen algorithm and k of `like`, or every candidate when `like` is None) on `values`,
     then enforce the volume-share and segment-count constraints."""
     if like is None:
         candidates = fit_candidates(values, config.candidates, config.seed)
-        stability = [subsample_stability(values, c, config.seed) if c.k >= 2 else 0.0 for c in candidates]
-        scores = score_candidates(values, candidates, stability, config.selection_weights,
-                                  config.constraints.max_segments, config.seed)
+        stability = [
+            subsample_stability(values, c, config.seed) if c.k >= 2 else 0.0 for c in candidates
+        ]
+        scores = score_candidates(
+            values,
+            candidates,
+            stability,
+            config.selection_weights,
+            config.constraints.max_segments,
+            config.seed,
+        )
         chosen = candidates[choose_candidate(scores, config.pin)]
     else:
-        chosen = fit_candidate(like.chosen.algorithm, values, like.chosen.k, config.seed,
-                               config.candidates.hdbscan_min_cluster_share)
+        chosen = fit_candidate(
+            like.chosen.algorithm,
+            values,
+            like.chosen.k,
+            config.seed,
+            config.candidates.hdbscan_min_cluster_share,
+        )
     rules = config.constraints
-    outcome = enforce_constraints(chosen.labels, values, volumes, rules.min_volume_share, rules.max_segments)
+    outcome = enforce_constraints(
+        chosen.labels, values, volumes, rules.min_volume_share, rules.max_segments
+    )
     centroids = segment_centroids(outcome.labels, values, int(outcome.labels.max()) + 1)
-    return FittedModel(entity_type, matrix, chosen, scores, outcome, outcome.labels, chosen.is_noise, centroids)
+    return FittedModel(
+        entity_type, matrix, chosen, scores, outcome, outcome.labels, chosen.is_noise, centroids
+    )
 
 
-def fit_model(features: pl.DataFrame, entity_type: EntityType, config: SegmentationSection) -> FittedModel:
+def fit_model(
+    features: pl.DataFrame, entity_type: EntityType, config: SegmentationSection
+) -> FittedModel:
     """Fit every candidate, score, choose (or honour the pin) and enforce the constraints."""
     matrix = build_feature_matrix(features, "entity_id", config.criteria(entity_type), entity_type)
     volumes = volume(features, config.constraints.volume_measure)
@@ -110,7 +150,9 @@ def fit_model(features: pl.DataFrame, entity_type: EntityType, config: Segmentat
 
 def refit(features: pl.DataFrame, like: FittedModel, config: SegmentationSection) -> FittedModel:
     """The same algorithm and k as `like`, fitted on another window's entities."""
-    matrix = build_feature_matrix(features, "entity_id", config.criteria(like.entity_type), like.entity_type)
+    matrix = build_feature_matrix(
+        features, "entity_id", config.criteria(like.entity_type), like.entity_type
+    )
     volumes = volume(features, config.constraints.volume_measure)
     return _constrained(like, like.entity_type, matrix, matrix.values, volumes, like.scores, config)
 
@@ -127,25 +169,43 @@ class Stability:
         """Why the model is not stable enough, in words; empty when it passes."""
         rules = config.stability
         problems = [self.note] if self.note else []
-        if self.mean_adjusted_rand is not None and self.mean_adjusted_rand < rules.min_adjusted_rand:
-            problems.append(f"mean out-of-sample adjusted Rand index {self.mean_adjusted_rand:.2f} "
-                            f"is below {rules.min_adjusted_rand}")
-        weak = self.bootstrap.filter(pl.col("mean_jaccard") < rules.min_bootstrap_jaccard) if self.bootstrap.height else self.bootstrap
+        if (
+            self.mean_adjusted_rand is not None
+            and self.mean_adjusted_rand < rules.min_adjusted_rand
+        ):
+            problems.append(
+                f"mean out-of-sample adjusted Rand index {self.mean_adjusted_rand:.2f} "
+                f"is below {rules.min_adjusted_rand}"
+            )
+        weak = (
+            self.bootstrap.filter(pl.col("mean_jaccard") < rules.min_bootstrap_jaccard)
+            if self.bootstrap.height
+            else self.bootstrap
+        )
         for row in weak.iter_rows(named=True):
-            problems.append(f"segment {row['segment_id']} bootstrap Jaccard {row['mean_jaccard']:.2f} "
-                            f"is below {rules.min_bootstrap_jaccard}")
+            problems.append(
+                f"segment {row['segment_id']} bootstrap Jaccard {row['mean_jaccard']:.2f} "
+                f"is below {rules.min_bootstrap_jaccard}"
+            )
         return problems
 
 
-def out_of_sample(model: FittedModel, window_frames: pl.DataFrame | None, config: SegmentationSection
-                  ) -> tuple[pl.DataFrame, float | None, pl.DataFrame, str]:
+def out_of_sample(
+    model: FittedModel, window_frames: pl.DataFrame | None, config: SegmentationSection
+) -> tuple[pl.DataFrame, float | None, pl.DataFrame, str]:
     """Rolling windows: the model refitted on each window assigns the next (see `stability`)."""
     if window_frames is None or window_frames.height == 0 or "window" not in window_frames.columns:
-        return (pl.DataFrame(schema=WINDOW_SCHEMA), None, pl.DataFrame(schema=MIGRATION_SCHEMA),
-                "no rolling windows: the history is too short for the configured windows")
+        return (
+            pl.DataFrame(schema=WINDOW_SCHEMA),
+            None,
+            pl.DataFrame(schema=MIGRATION_SCHEMA),
+            "no rolling windows: the history is too short for the configured windows",
+        )
     labels = window_frames["window"].unique(maintain_order=True).to_list()
-    frames = [(label, with_entity_id(window_frames.filter(pl.col("window") == label), model.entity_type))
-              for label in labels]
+    frames = [
+        (label, with_entity_id(window_frames.filter(pl.col("window") == label), model.entity_type))
+        for label in labels
+    ]
 
     def refit_window(frame: pl.DataFrame) -> tuple[FeatureMatrix, FittedModel]:
         fitted = refit(frame, model, config)
@@ -170,36 +230,58 @@ class Segmentation:
 
     @property
     def assignments(self) -> pl.DataFrame:
-        return pl.DataFrame({
-            "entity_type": [self.entity_type] * self.features.height,
-            "entity_id": self.features["entity_id"],
-            "segment_id": self.model.labels.astype(np.int64),
-            "segment_name": [self.segment_names[int(s)] for s in self.model.labels],
-            "is_noise": self.model.is_noise.astype(bool),
-        })
+        return pl.DataFrame(
+            {
+                "entity_type": [self.entity_type] * self.features.height,
+                "entity_id": self.features["entity_id"],
+                "segment_id": self.model.labels.astype(np.int64),
+                "segment_name": [self.segment_names[int(s)] for s in self.model.labels],
+                "is_noise": self.model.is_noise.astype(bool),
+            }
+        )
 
 
-def _separation(values: np.ndarray, labels: np.ndarray, seed: int) -> tuple[float | None, float | None]:
+def _separation(
+    values: np.ndarray, labels: np.ndarray, seed: int
+) -> tuple[float | None, float | None]:
     """Silhouette and Davies-Bouldin for the metrics; None where undefined (a single segment)."""
     if len(np.unique(labels)) < 2 or len(labels) < 3:
         return None, None
     return tuple(None if np.isnan(v) else v for v in separation(values, labels, seed))
 
 
-def baseline_comparison(model: FittedModel, features: pl.DataFrame, baseline: pl.DataFrame | None, seed: int) -> dict:
+def baseline_comparison(
+    model: FittedModel, features: pl.DataFrame, baseline: pl.DataFrame | None, seed: int
+) -> dict:
     """How the model compares with the rule baseline on the same features: separation and agreement."""
     if baseline is None or baseline.height == 0:
         return {}
-    cells = features.select("entity_id").join(baseline.select("entity_id", "baseline_segment"), on="entity_id", how="left")
-    codes = cells["baseline_segment"].fill_null("unclassified").cast(pl.Categorical).to_physical().to_numpy()
+    cells = features.select("entity_id").join(
+        baseline.select("entity_id", "baseline_segment"), on="entity_id", how="left"
+    )
+    codes = (
+        cells["baseline_segment"]
+        .fill_null("unclassified")
+        .cast(pl.Categorical)
+        .to_physical()
+        .to_numpy()
+    )
     silhouette, davies_bouldin = _separation(model.matrix.values, codes, seed)
-    return {"baseline_segments": int(len(np.unique(codes))), "baseline_silhouette": silhouette,
-            "baseline_davies_bouldin": davies_bouldin,
-            "adjusted_rand_vs_baseline": float(adjusted_rand_score(codes, model.labels))}
+    return {
+        "baseline_segments": int(len(np.unique(codes))),
+        "baseline_silhouette": silhouette,
+        "baseline_davies_bouldin": davies_bouldin,
+        "adjusted_rand_vs_baseline": float(adjusted_rand_score(codes, model.labels)),
+    }
 
 
-def segment_entities(features: pl.DataFrame, entity_type: EntityType, config: SegmentationConfig,
-                     window_frames: pl.DataFrame | None = None, baseline: pl.DataFrame | None = None) -> Segmentation:
+def segment_entities(
+    features: pl.DataFrame,
+    entity_type: EntityType,
+    config: SegmentationConfig,
+    window_frames: pl.DataFrame | None = None,
+    baseline: pl.DataFrame | None = None,
+) -> Segmentation:
     """The whole engine for one entity type (see the module docstring for the order of steps)."""
     section = config.segmentation
     features = with_entity_id(features, entity_type).sort("entity_id")
@@ -210,23 +292,51 @@ def segment_entities(features: pl.DataFrame, entity_type: EntityType, config: Se
     volumes = volume(features, section.constraints.volume_measure)
 
     def fit_sample(rows: np.ndarray) -> FittedModel:
-        return _constrained(model, entity_type, model.matrix, model.matrix.values[rows], volumes[rows],
-                            model.scores, section)
+        return _constrained(
+            model,
+            entity_type,
+            model.matrix,
+            model.matrix.values[rows],
+            volumes[rows],
+            model.scores,
+            section,
+        )
 
-    bootstrap = bootstrap_stability(model.matrix.values, model.labels, fit_sample,
-                                    section.stability.bootstrap_samples, section.seed, fit_rows=True)
+    bootstrap = bootstrap_stability(
+        model.matrix.values,
+        model.labels,
+        fit_sample,
+        section.stability.bootstrap_samples,
+        section.seed,
+        fit_rows=True,
+    )
     stability = Stability(windows, mean_ari, migration, bootstrap, note)
     explanations = explain_segments(
-        features["entity_id"].to_list(), model.matrix.raw, model.matrix.names, model.labels, names, entity_type,
-        section.seed, section.explanations.top_drivers, section.explanations.tree_depth,
+        features["entity_id"].to_list(),
+        model.matrix.raw,
+        model.matrix.names,
+        model.labels,
+        names,
+        entity_type,
+        section.seed,
+        section.explanations.top_drivers,
+        section.explanations.tree_depth,
     )
     silhouette, davies_bouldin = _separation(model.matrix.values, model.labels, section.seed)
     metrics = {
-        "entities": features.height, "segments": int(model.labels.max() + 1),
-        "segments_before_constraints": int(model.chosen.k), "silhouette": silhouette,
-        "davies_bouldin": davies_bouldin, "mean_adjusted_rand": mean_ari,
-        "min_bootstrap_jaccard": float(bootstrap["mean_jaccard"].min()) if bootstrap.height else None,
-        "noise_points": int(model.is_noise.sum()), "surrogate_accuracy": explanations.surrogate_accuracy,
+        "entities": features.height,
+        "segments": int(model.labels.max() + 1),
+        "segments_before_constraints": int(model.chosen.k),
+        "silhouette": silhouette,
+        "davies_bouldin": davies_bouldin,
+        "mean_adjusted_rand": mean_ari,
+        "min_bootstrap_jaccard": float(bootstrap["mean_jaccard"].min())
+        if bootstrap.height
+        else None,
+        "noise_points": int(model.is_noise.sum()),
+        "surrogate_accuracy": explanations.surrogate_accuracy,
         "tree_accuracy": explanations.tree_accuracy,
     } | baseline_comparison(model, features, baseline, section.seed)
-    return Segmentation(entity_type, features, model, names, profiles, stability, explanations, metrics)
+    return Segmentation(
+        entity_type, features, model, names, profiles, stability, explanations, metrics
+    )

@@ -30,14 +30,22 @@ SURROGATE_MIN_LEAF = 5  # fewer, sturdier leaves: same accuracy, SHAP about a th
 # drivers and the same first driver for 92%) is used instead.
 EXACT_SHAP_MAX_ROWS = 10_000
 
-_PLURAL_ENTITY = {"product": "products", "customer": "customers", "product_customer": "product-customer pairs"}
+_PLURAL_ENTITY = {
+    "product": "products",
+    "customer": "customers",
+    "product_customer": "product-customer pairs",
+}
 
 
 @dataclass(frozen=True, eq=False)
 class Explanations:
-    surrogate: object  # RandomForestClassifier fitted on (median-imputed) raw features -> segment id
+    surrogate: (
+        object  # RandomForestClassifier fitted on (median-imputed) raw features -> segment id
+    )
     surrogate_accuracy: float  # out-of-bag accuracy
-    entities: pl.DataFrame  # entity_id, segment_id, segment_name, driver_1..N, explanation, top_drivers
+    entities: (
+        pl.DataFrame
+    )  # entity_id, segment_id, segment_name, driver_1..N, explanation, top_drivers
     global_importance: pl.DataFrame  # feature, label, mean_abs_shap (descending)
     tree_rules: str  # shallow decision tree as plain if-then lines
     tree_accuracy: float  # share of entities the rules put in their own segment
@@ -84,7 +92,9 @@ def _population_median(raw: np.ndarray) -> np.ndarray:
     return np.nan_to_num(median, nan=0.0)
 
 
-def _own_class_shap(surrogate: RandomForestClassifier, values: np.ndarray, segment_ids: np.ndarray) -> tuple[np.ndarray, str]:
+def _own_class_shap(
+    surrogate: RandomForestClassifier, values: np.ndarray, segment_ids: np.ndarray
+) -> tuple[np.ndarray, str]:
     """SHAP values (rows x features) of each row's own segment, and which SHAP method gave them.
 
     shap 0.51 returns (rows, features, classes) for a multiclass forest. A segment the surrogate
@@ -95,16 +105,26 @@ def _own_class_shap(surrogate: RandomForestClassifier, values: np.ndarray, segme
         return np.zeros_like(values), "none"
     method = "exact" if len(values) <= EXACT_SHAP_MAX_ROWS else "approximate"
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore", PendingDeprecationWarning)  # shap's colormap setup at import
+        warnings.simplefilter(
+            "ignore", PendingDeprecationWarning
+        )  # shap's colormap setup at import
         import shap
     explainer = shap.TreeExplainer(surrogate)
-    raw_shap = explainer.shap_values(values, approximate=method == "approximate", check_additivity=False)
+    raw_shap = explainer.shap_values(
+        values, approximate=method == "approximate", check_additivity=False
+    )
     stacked = np.stack(raw_shap, axis=-1) if isinstance(raw_shap, list) else np.asarray(raw_shap)
     if stacked.ndim == 2:  # a single output column: contributions towards classes[1]
         stacked = np.stack([-stacked, stacked], axis=-1)
     index = {label: i for i, label in enumerate(classes)}
     predicted = surrogate.predict(values) if len(values) else np.empty(0)
-    columns = np.array([index.get(label, index[guess]) for label, guess in zip(segment_ids.tolist(), predicted.tolist())], dtype=int)
+    columns = np.array(
+        [
+            index.get(label, index[guess])
+            for label, guess in zip(segment_ids.tolist(), predicted.tolist())
+        ],
+        dtype=int,
+    )
     return stacked[np.arange(len(values)), :, columns], method
 
 
@@ -113,12 +133,22 @@ def _top_drivers(contributions: np.ndarray, count: int) -> list[int]:
     order = np.argsort(-contributions, kind="stable")
     chosen = [int(j) for j in order if contributions[j] > 0][:count]
     if len(chosen) < count:
-        rest = [int(j) for j in np.argsort(-np.abs(contributions), kind="stable") if int(j) not in chosen]
+        rest = [
+            int(j)
+            for j in np.argsort(-np.abs(contributions), kind="stable")
+            if int(j) not in chosen
+        ]
         chosen += rest[: count - len(chosen)]
     return chosen
 
 
-def _sentence(segment_name: str, drivers: list[int], row: np.ndarray, median: np.ndarray, described: list[Feature]) -> str:
+def _sentence(
+    segment_name: str,
+    drivers: list[int],
+    row: np.ndarray,
+    median: np.ndarray,
+    described: list[Feature],
+) -> str:
     parts = []
     for j in drivers:
         info, value = described[j], row[j]
@@ -135,12 +165,22 @@ def _sentence(segment_name: str, drivers: list[int], row: np.ndarray, median: np
 
 
 def _segment_name(segment_names: dict[int, str], segment_id: int) -> str:
-    return segment_names.get(int(segment_id), "noise" if segment_id == -1 else f"segment {segment_id}")
+    return segment_names.get(
+        int(segment_id), "noise" if segment_id == -1 else f"segment {segment_id}"
+    )
 
 
-def _driver_frame(ids, segment_ids: np.ndarray, segment_names: dict[int, str], contributions: np.ndarray,
-                  raw: np.ndarray, median: np.ndarray, names: list[str], entity_type: EntityType,
-                  top_drivers: int) -> pl.DataFrame:
+def _driver_frame(
+    ids,
+    segment_ids: np.ndarray,
+    segment_names: dict[int, str],
+    contributions: np.ndarray,
+    raw: np.ndarray,
+    median: np.ndarray,
+    names: list[str],
+    entity_type: EntityType,
+    top_drivers: int,
+) -> pl.DataFrame:
     described = [_describe(entity_type, name) for name in names]
     count = min(top_drivers, len(names))
     explained = bool(contributions.any())  # False when there is a single segment: nothing separates
@@ -152,13 +192,22 @@ def _driver_frame(ids, segment_ids: np.ndarray, segment_names: dict[int, str], c
         "segment_name": seg_names,
     }
     for position in range(top_drivers):
-        data[f"driver_{position + 1}"] = [names[p[position]] if position < len(p) else None for p in picked]
-    data["explanation"] = [_sentence(seg_names[i], picked[i], np.asarray(raw[i], dtype=float), median, described)
-                           for i in range(len(ids))]
+        data[f"driver_{position + 1}"] = [
+            names[p[position]] if position < len(p) else None for p in picked
+        ]
+    data["explanation"] = [
+        _sentence(seg_names[i], picked[i], np.asarray(raw[i], dtype=float), median, described)
+        for i in range(len(ids))
+    ]
     data["top_drivers"] = [[names[j] for j in p] for p in picked]
-    schema = {"entity_id": pl.String, "segment_id": pl.Int64, "segment_name": pl.String,
-              **{f"driver_{k + 1}": pl.String for k in range(top_drivers)},
-              "explanation": pl.String, "top_drivers": pl.List(pl.String)}
+    schema = {
+        "entity_id": pl.String,
+        "segment_id": pl.Int64,
+        "segment_name": pl.String,
+        **{f"driver_{k + 1}": pl.String for k in range(top_drivers)},
+        "explanation": pl.String,
+        "top_drivers": pl.List(pl.String),
+    }
     return pl.DataFrame(data, schema=schema)
 
 
@@ -168,6 +217,7 @@ def _bound_text(label: str, low: float | None, high: float | None, decimals: int
     Whole-number features (0 decimals) show thresholds rounded down: the tree splits integers at
     x.5, so '<= 3' and '> 3' say exactly what '<= 3.5' and '> 3.5' say.
     """
+
     def show(threshold: float) -> str:
         return format_value(math.floor(threshold) if decimals == 0 else threshold, decimals)
 
@@ -178,8 +228,12 @@ def _bound_text(label: str, low: float | None, high: float | None, decimals: int
     return f"{label} <= {show(high)}"
 
 
-def tree_rules_text(tree: DecisionTreeClassifier, names: list[str], segment_names: dict[int, str],
-                    entity_type: EntityType) -> str:
+def tree_rules_text(
+    tree: DecisionTreeClassifier,
+    names: list[str],
+    segment_names: dict[int, str],
+    entity_type: EntityType,
+) -> str:
     """Every leaf as 'if <conditions> then '<segment>' (purity% of n entities)', largest leaves first."""
     described = [_describe(entity_type, name) for name in names]
     structure = tree.tree_
@@ -195,7 +249,9 @@ def tree_rules_text(tree: DecisionTreeClassifier, names: list[str], segment_name
             purity = counts[winner] / counts.sum() if counts.sum() else 0.0
             segment = _segment_name(segment_names, int(tree.classes_[winner]))
             conditions = " and ".join(
-                _bound_text(described[j].label, low, high, described[j].decimals) for j, (low, high) in bounds.items())
+                _bound_text(described[j].label, low, high, described[j].decimals)
+                for j, (low, high) in bounds.items()
+            )
             head = f"if {conditions} then" if conditions else "all"
             lines.append((size, f"{head} '{segment}' ({purity:.0%} of {size:,} {plural})"))
             return
@@ -208,29 +264,55 @@ def tree_rules_text(tree: DecisionTreeClassifier, names: list[str], segment_name
     return "\n".join(text for _, text in sorted(lines, key=lambda item: -item[0]))
 
 
-def explain_segments(ids: list[str], raw: np.ndarray, names: list[str], labels: np.ndarray,
-                     segment_names: dict[int, str], entity_type: EntityType, seed: int,
-                     top_drivers: int = 3, tree_depth: int = 3) -> Explanations:
+def explain_segments(
+    ids: list[str],
+    raw: np.ndarray,
+    names: list[str],
+    labels: np.ndarray,
+    segment_names: dict[int, str],
+    entity_type: EntityType,
+    seed: int,
+    top_drivers: int = 3,
+    tree_depth: int = 3,
+) -> Explanations:
     """Fit the surrogate forest and the rule tree on raw features, explain every entity."""
     labels = np.asarray(labels).astype(int)
     median = _population_median(raw)
     values = _impute(raw, median)
     surrogate = RandomForestClassifier(
-        n_estimators=SURROGATE_TREES, max_depth=SURROGATE_DEPTH, min_samples_leaf=SURROGATE_MIN_LEAF,
-        oob_score=True, random_state=seed, n_jobs=1)
+        n_estimators=SURROGATE_TREES,
+        max_depth=SURROGATE_DEPTH,
+        min_samples_leaf=SURROGATE_MIN_LEAF,
+        oob_score=True,
+        random_state=seed,
+        n_jobs=1,
+    )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)  # tiny inputs: some rows never out of bag
         surrogate.fit(values, labels)
-    surrogate_accuracy = float(surrogate.oob_score_) if np.isfinite(surrogate.oob_score_) else float("nan")
+    surrogate_accuracy = (
+        float(surrogate.oob_score_) if np.isfinite(surrogate.oob_score_) else float("nan")
+    )
     contributions, method = _own_class_shap(surrogate, values, labels)
-    entities = _driver_frame(ids, labels, segment_names, contributions, np.asarray(raw, dtype=float), median,
-                             names, entity_type, top_drivers)
+    entities = _driver_frame(
+        ids,
+        labels,
+        segment_names,
+        contributions,
+        np.asarray(raw, dtype=float),
+        median,
+        names,
+        entity_type,
+        top_drivers,
+    )
     mean_abs = np.abs(contributions).mean(axis=0) if len(contributions) else np.zeros(len(names))
-    global_importance = pl.DataFrame({
-        "feature": names,
-        "label": [_describe(entity_type, name).label for name in names],
-        "mean_abs_shap": mean_abs.astype(float),
-    }).sort("mean_abs_shap", descending=True, maintain_order=True)
+    global_importance = pl.DataFrame(
+        {
+            "feature": names,
+            "label": [_describe(entity_type, name).label for name in names],
+            "mean_abs_shap": mean_abs.astype(float),
+        }
+    ).sort("mean_abs_shap", descending=True, maintain_order=True)
     tree = DecisionTreeClassifier(max_depth=tree_depth, random_state=seed).fit(values, labels)
     return Explanations(
         surrogate=surrogate,
@@ -244,9 +326,17 @@ def explain_segments(ids: list[str], raw: np.ndarray, names: list[str], labels: 
     )
 
 
-def explain_rows(explanations: Explanations, ids, raw: np.ndarray, names: list[str], segment_ids: np.ndarray,
-                 segment_names: dict[int, str], entity_type: EntityType, population_median: np.ndarray,
-                 top_drivers: int = 3) -> pl.DataFrame:
+def explain_rows(
+    explanations: Explanations,
+    ids,
+    raw: np.ndarray,
+    names: list[str],
+    segment_ids: np.ndarray,
+    segment_names: dict[int, str],
+    entity_type: EntityType,
+    population_median: np.ndarray,
+    top_drivers: int = 3,
+) -> pl.DataFrame:
     """Drivers for some rows (e.g. an entity that changed segment) with the already fitted surrogate.
 
     `raw` must have the same feature columns, in the same order, as the surrogate was fitted on;
@@ -256,5 +346,14 @@ def explain_rows(explanations: Explanations, ids, raw: np.ndarray, names: list[s
     values = _impute(np.atleast_2d(np.asarray(raw, dtype=float)), median)
     segment_ids = np.asarray(segment_ids).astype(int)
     contributions, _ = _own_class_shap(explanations.surrogate, values, segment_ids)
-    return _driver_frame(ids, segment_ids, segment_names, contributions, np.atleast_2d(np.asarray(raw, dtype=float)),
-                         median, names, entity_type, top_drivers)
+    return _driver_frame(
+        ids,
+        segment_ids,
+        segment_names,
+        contributions,
+        np.atleast_2d(np.asarray(raw, dtype=float)),
+        median,
+        names,
+        entity_type,
+        top_drivers,
+    )

@@ -32,7 +32,9 @@ class FeatureMatrix:
     values: np.ndarray  # log (skewed) -> robust-scaled -> weighted; what the clustering sees
     imputed: dict[str, int]  # feature -> nulls imputed
     dropped: dict[str, str]  # feature -> why it was left out
-    medians: np.ndarray = field(repr=False, default_factory=lambda: np.empty(0))  # raw medians (imputation)
+    medians: np.ndarray = field(
+        repr=False, default_factory=lambda: np.empty(0)
+    )  # raw medians (imputation)
     logged: np.ndarray = field(repr=False, default_factory=lambda: np.empty(0, dtype=bool))
     centres: np.ndarray = field(repr=False, default_factory=lambda: np.empty(0))  # after the log
     scales: np.ndarray = field(repr=False, default_factory=lambda: np.empty(0))
@@ -54,7 +56,12 @@ class FeatureMatrix:
 
 def _column(features: pl.DataFrame, name: str) -> np.ndarray:
     """One column as float64 with null / NaN / infinite values as NaN."""
-    values = features.get_column(name).cast(pl.Float64, strict=False).to_numpy().astype(np.float64, copy=True)
+    values = (
+        features.get_column(name)
+        .cast(pl.Float64, strict=False)
+        .to_numpy()
+        .astype(np.float64, copy=True)
+    )
     values[~np.isfinite(values)] = np.nan
     return values
 
@@ -95,7 +102,9 @@ def build_feature_matrix(
         raise ValueError(f"feature frame has no id column {id_column!r}")
     ids = [str(value) for value in features.get_column(id_column).to_list()]
     if features.height < 2:
-        raise ValueError(f"{features.height} {entity_type} entities: at least 2 are needed to segment")
+        raise ValueError(
+            f"{features.height} {entity_type} entities: at least 2 are needed to segment"
+        )
     if len(set(ids)) != len(ids):
         raise ValueError(f"id column {id_column!r} has duplicate ids")
 
@@ -127,7 +136,8 @@ def build_feature_matrix(
         transformed = np.log1p(np.clip(column, 0.0, None)) if skewed else column
         if np.ptp(transformed) == 0:
             dropped[name] = (
-                f"constant ({column[0]:g} for every entity)" if np.ptp(column) == 0
+                f"constant ({column[0]:g} for every entity)"
+                if np.ptp(column) == 0
                 else "constant once negative volumes are clipped to 0"
             )
             continue
@@ -139,7 +149,9 @@ def build_feature_matrix(
         if nulls:
             imputed[name] = nulls
     if not names:
-        reasons = "; ".join(f"{name}: {why}" for name, why in dropped.items()) or "no criteria given"
+        reasons = (
+            "; ".join(f"{name}: {why}" for name, why in dropped.items()) or "no criteria given"
+        )
         raise ValueError(f"no usable {entity_type} feature to segment on ({reasons})")
 
     raw = np.column_stack(columns)

@@ -35,8 +35,12 @@ def snapshot_of(segmentation: Segmentation, window_frames: pl.DataFrame | None) 
     return "+".join(parts)
 
 
-def build_version(segmentation: Segmentation, config: SegmentationConfig, snapshot: str,
-                  created_at: datetime | None = None) -> ModelVersion:
+def build_version(
+    segmentation: Segmentation,
+    config: SegmentationConfig,
+    snapshot: str,
+    created_at: datetime | None = None,
+) -> ModelVersion:
     config_json = to_json(config.model_dump(mode="json"))
     code = code_version()
     chosen = segmentation.model.chosen
@@ -46,10 +50,16 @@ def build_version(segmentation: Segmentation, config: SegmentationConfig, snapsh
         entity_type=segmentation.entity_type,
         algorithm=chosen.algorithm,
         k=int(segmentation.model.labels.max()) + 1,
-        params=chosen.params | {"k_before_constraints": chosen.k, "weights": dict(zip(
-            segmentation.model.matrix.names, segmentation.model.matrix.weights.tolist()))},
+        params=chosen.params
+        | {
+            "k_before_constraints": chosen.k,
+            "weights": dict(
+                zip(segmentation.model.matrix.names, segmentation.model.matrix.weights.tolist())
+            ),
+        },
         features=segmentation.model.matrix.names,
-        metrics=segmentation.metrics | {
+        metrics=segmentation.metrics
+        | {
             "candidates": scores.to_dicts(),
             "constraint_actions": segmentation.model.constraints.actions,
             "segment_names": {str(k): v for k, v in segmentation.segment_names.items()},
@@ -69,8 +79,16 @@ def _scatter(segmentation: Segmentation) -> bytes:
     x, y = (top + names)[:2] if len(top) >= 2 else (names + names)[:2]
     raw = segmentation.model.matrix.raw
     fx, fy = feature(segmentation.entity_type, x), feature(segmentation.entity_type, y)
-    return plots.segment_scatter(raw[:, names.index(x)], raw[:, names.index(y)], segmentation.model.labels,
-                                 segmentation.segment_names, fx.label, fy.label, fx.skewed, fy.skewed)
+    return plots.segment_scatter(
+        raw[:, names.index(x)],
+        raw[:, names.index(y)],
+        segmentation.model.labels,
+        segmentation.segment_names,
+        fx.label,
+        fy.label,
+        fx.skewed,
+        fy.skewed,
+    )
 
 
 def model_figures(segmentation: Segmentation) -> dict[str, bytes]:
@@ -87,7 +105,9 @@ def model_figures(segmentation: Segmentation) -> dict[str, bytes]:
     return figures
 
 
-def artifacts_of(segmentation: Segmentation, figures: dict[str, bytes]) -> dict[str, tuple[str, bytes]]:
+def artifacts_of(
+    segmentation: Segmentation, figures: dict[str, bytes]
+) -> dict[str, tuple[str, bytes]]:
     """What an auditor needs to reproduce or inspect the model beyond its rows."""
     explanation = segmentation.explanations
     return {
@@ -101,11 +121,24 @@ def artifacts_of(segmentation: Segmentation, figures: dict[str, bytes]) -> dict[
     }
 
 
-def register_segmentation(connection: duckdb.DuckDBPyConnection, segmentation: Segmentation,
-                          config: SegmentationConfig, window_frames: pl.DataFrame | None,
-                          figures: dict[str, bytes], created_at: datetime | None = None) -> tuple[str, bool]:
+def register_segmentation(
+    connection: duckdb.DuckDBPyConnection,
+    segmentation: Segmentation,
+    config: SegmentationConfig,
+    window_frames: pl.DataFrame | None,
+    figures: dict[str, bytes],
+    created_at: datetime | None = None,
+) -> tuple[str, bool]:
     """Register (or re-register) the version and make it current; returns (id, is_new)."""
-    version = build_version(segmentation, config, snapshot_of(segmentation, window_frames), created_at)
+    version = build_version(
+        segmentation, config, snapshot_of(segmentation, window_frames), created_at
+    )
     explanations = segmentation.explanations.entities
-    is_new = register_version(connection, version, segmentation.assignments, explanations, artifacts_of(segmentation, figures))
+    is_new = register_version(
+        connection,
+        version,
+        segmentation.assignments,
+        explanations,
+        artifacts_of(segmentation, figures),
+    )
     return version.model_version, is_new

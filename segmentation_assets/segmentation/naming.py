@@ -60,7 +60,11 @@ VOCABULARY: dict[EntityType, dict[str, Words]] = {
         "weeks_since_last_order": (None, "lapsing"),
     },
 }
-PLAIN_NAME: dict[EntityType, str] = {"product": "core", "customer": "typical", "product_customer": "core"}
+PLAIN_NAME: dict[EntityType, str] = {
+    "product": "core",
+    "customer": "typical",
+    "product_customer": "core",
+}
 
 
 def segment_profiles(features: pl.DataFrame, labels: np.ndarray, names: list[str]) -> pl.DataFrame:
@@ -68,9 +72,9 @@ def segment_profiles(features: pl.DataFrame, labels: np.ndarray, names: list[str
     labels = np.asarray(labels)
     if len(labels) != features.height:
         raise ValueError(f"{len(labels)} labels for {features.height} feature rows")
-    frame = features.select([pl.col(name).cast(pl.Float64, strict=False) for name in names]).with_columns(
-        pl.Series("segment_id", labels.astype(np.int64))
-    )
+    frame = features.select(
+        [pl.col(name).cast(pl.Float64, strict=False) for name in names]
+    ).with_columns(pl.Series("segment_id", labels.astype(np.int64)))
     return (
         frame.group_by("segment_id")
         .agg(pl.len().cast(pl.Int64).alias("entities"), *[pl.col(name).median() for name in names])
@@ -84,7 +88,9 @@ def _prepared(column: pl.Series, skewed: bool) -> np.ndarray:
     return np.log1p(np.clip(values, 0.0, None)) if skewed else values
 
 
-def _z_scores(profiles: pl.DataFrame, population: pl.DataFrame, entity_type: EntityType) -> dict[str, dict[int, float]]:
+def _z_scores(
+    profiles: pl.DataFrame, population: pl.DataFrame, entity_type: EntityType
+) -> dict[str, dict[int, float]]:
     """Vocabulary feature -> segment id -> robust z of the segment median against the population."""
     scores: dict[str, dict[int, float]] = {}
     for name in VOCABULARY[entity_type]:
@@ -107,7 +113,9 @@ def _z_scores(profiles: pl.DataFrame, population: pl.DataFrame, entity_type: Ent
     return scores
 
 
-def _descriptors(scores: dict[str, dict[int, float]], segments: list[int], entity_type: EntityType) -> dict[int, list[str]]:
+def _descriptors(
+    scores: dict[str, dict[int, float]], segments: list[int], entity_type: EntityType
+) -> dict[int, list[str]]:
     """Segment id -> its words, strongest first (|z| > MIN_Z and a word on that side). Intermittent
     demand with uneven sizes is said the planner's way: lumpy; uneven sizes alone go unsaid."""
     scored: dict[int, list[tuple[float, int, str]]] = {segment: [] for segment in segments}
@@ -118,46 +126,63 @@ def _descriptors(scores: dict[str, dict[int, float]], segments: list[int], entit
                 scored[segment].append((-abs(z), rank, word))
     words = {segment: [word for _, _, word in sorted(items)] for segment, items in scored.items()}
     for items in words.values():
-        if "uneven sizes" in items:  # only meaningful for intermittent demand; otherwise CoV says it
+        if (
+            "uneven sizes" in items
+        ):  # only meaningful for intermittent demand; otherwise CoV says it
             if "intermittent" in items:
                 items[items.index("intermittent")] = "lumpy"
             items.remove("uneven sizes")
     return words
 
 
-def _tell_apart(members: list[int], scores: dict[str, dict[int, float]], entity_type: EntityType) -> dict[int, str]:
+def _tell_apart(
+    members: list[int], scores: dict[str, dict[int, float]], entity_type: EntityType
+) -> dict[int, str]:
     """Suffixes for segments that got the same words: their order on the feature that separates
     them most, e.g. "(higher revenue)" / "(lower revenue)"; a number when nothing does."""
-    spread = {name: max(z[m] for m in members) - min(z[m] for m in members)
-              for name, z in scores.items() if all(m in z for m in members)}
+    spread = {
+        name: max(z[m] for m in members) - min(z[m] for m in members)
+        for name, z in scores.items()
+        if all(m in z for m in members)
+    }
     best = max(spread, key=lambda name: (spread[name], name), default=None)
     if best is None or spread[best] <= 0:
         return {m: "" if i == 0 else f" {i + 1}" for i, m in enumerate(members)}
     ordered = sorted(members, key=lambda m: (scores[best][m], m))
     label = feature(entity_type, best).label
     ranks = {2: ["lower", "higher"], 3: ["lowest", "middle", "highest"]}.get(len(ordered))
-    return {m: f" ({ranks[i]} {label})" if ranks else f" ({label} rank {i + 1} of {len(ordered)})"
-            for i, m in enumerate(ordered)}
+    return {
+        m: f" ({ranks[i]} {label})" if ranks else f" ({label} rank {i + 1} of {len(ordered)})"
+        for i, m in enumerate(ordered)
+    }
 
 
-def name_segments(profiles: pl.DataFrame, population: pl.DataFrame, entity_type: EntityType) -> dict[int, str]:
+def name_segments(
+    profiles: pl.DataFrame, population: pl.DataFrame, entity_type: EntityType
+) -> dict[int, str]:
     """Segment id -> a unique human-readable name (see the module docstring).
 
     `population` is the per-entity feature frame the profiles were computed from (one row per
     entity), since the z needs the population's IQR; a profile-shaped frame is refused.
     """
     if {"segment_id", "entities"} <= set(population.columns) or population.height < 2:
-        raise ValueError("population must be the per-entity feature frame (one row per entity, to measure "
-                         "the spread), not a profile of medians")
+        raise ValueError(
+            "population must be the per-entity feature frame (one row per entity, to measure "
+            "the spread), not a profile of medians"
+        )
     segments = [int(s) for s in profiles.get_column("segment_id")]
     scores = _z_scores(profiles, population, entity_type)
     words = _descriptors(scores, segments, entity_type)
     base = {s: ", ".join(words[s][:MAX_WORDS]) or PLAIN_NAME[entity_type] for s in segments}
-    groups: dict[frozenset[str], list[int]] = {}  # the same words in another order are the same name
+    groups: dict[
+        frozenset[str], list[int]
+    ] = {}  # the same words in another order are the same name
     for segment in sorted(segments):
         groups.setdefault(frozenset(base[segment].split(", ")), []).append(segment)
     names: dict[int, str] = {}
     for members in groups.values():
-        suffixes = _tell_apart(members, scores, entity_type) if len(members) > 1 else {members[0]: ""}
+        suffixes = (
+            _tell_apart(members, scores, entity_type) if len(members) > 1 else {members[0]: ""}
+        )
         names.update({m: base[m] + suffixes[m] for m in members})
     return names

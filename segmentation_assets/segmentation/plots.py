@@ -50,7 +50,9 @@ def pareto_curve(values: np.ndarray, thresholds: tuple[float, float], title: str
             position = float(entities[int(np.searchsorted(cumulative, threshold - 1e-12))])
             axis.axhline(threshold, color="grey", linestyle=":", linewidth=1)
             axis.axvline(position, color="tab:red", linestyle="--", linewidth=1)
-            axis.text((previous + position) / 2, 0.05, name, ha="center", fontsize=12, fontweight="bold")
+            axis.text(
+                (previous + position) / 2, 0.05, name, ha="center", fontsize=12, fontweight="bold"
+            )
             previous = position
         axis.text((previous + 1.0) / 2, 0.05, "C", ha="center", fontsize=12, fontweight="bold")
     else:
@@ -70,8 +72,16 @@ def _scale(values: np.ndarray) -> str:
     return "log" if len(finite) and (finite > 0).all() else "symlog"
 
 
-def segment_scatter(x: np.ndarray, y: np.ndarray, labels: np.ndarray, segment_names: dict[int, str],
-                    x_label: str, y_label: str, log_x: bool, log_y: bool) -> bytes:
+def segment_scatter(
+    x: np.ndarray,
+    y: np.ndarray,
+    labels: np.ndarray,
+    segment_names: dict[int, str],
+    x_label: str,
+    y_label: str,
+    log_x: bool,
+    log_y: bool,
+) -> bytes:
     """Entities on two features, one colour per segment (noise, id -1, in grey)."""
     x, y, labels = np.asarray(x, dtype=float), np.asarray(y, dtype=float), np.asarray(labels)
     figure, axis = plt.subplots(figsize=SIZE)
@@ -81,8 +91,16 @@ def segment_scatter(x: np.ndarray, y: np.ndarray, labels: np.ndarray, segment_na
         mask = labels == segment
         colour = "lightgrey" if segment == -1 else colours(position % 10)
         name = segment_names.get(int(segment), "noise" if segment == -1 else f"segment {segment}")
-        axis.scatter(x[mask], y[mask], s=size, alpha=0.6, color=colour, label=f"{name} ({int(mask.sum()):,})",
-                     rasterized=True, linewidths=0)
+        axis.scatter(
+            x[mask],
+            y[mask],
+            s=size,
+            alpha=0.6,
+            color=colour,
+            label=f"{name} ({int(mask.sum()):,})",
+            rasterized=True,
+            linewidths=0,
+        )
     if log_x:
         axis.set_xscale(_scale(x))
     if log_y:
@@ -95,15 +113,24 @@ def segment_scatter(x: np.ndarray, y: np.ndarray, labels: np.ndarray, segment_na
     return _png(figure)
 
 
-def _share_columns(frame: pl.DataFrame, segment_names: dict[int, str]) -> tuple[list[str], list[float]]:
+def _share_columns(
+    frame: pl.DataFrame, segment_names: dict[int, str]
+) -> tuple[list[str], list[float]]:
     label = next(c for c in ("segment_name", "segment", "segment_id") if c in frame.columns)
     share = next(c for c in ("volume_share", "share") if c in frame.columns)
-    labels = [segment_names.get(v, str(v)) if label == "segment_id" else str(v) for v in frame[label].to_list()]
+    labels = [
+        segment_names.get(v, str(v)) if label == "segment_id" else str(v)
+        for v in frame[label].to_list()
+    ]
     return labels, [float(v or 0.0) for v in frame[share].to_list()]
 
 
-def segment_sizes(before: pl.DataFrame, after: pl.DataFrame, min_share: float | None = None,
-                  segment_names: dict[int, str] | None = None) -> bytes:
+def segment_sizes(
+    before: pl.DataFrame,
+    after: pl.DataFrame,
+    min_share: float | None = None,
+    segment_names: dict[int, str] | None = None,
+) -> bytes:
     """Volume share per segment before and after the business constraints, with the minimum-share line.
 
     Each frame has a label column (`segment_name`, `segment` or `segment_id`) and a share column
@@ -113,14 +140,22 @@ def segment_sizes(before: pl.DataFrame, after: pl.DataFrame, min_share: float | 
     before_names, before_shares = _share_columns(before, {})
     after_names, after_shares = _share_columns(after, segment_names or {})
     figure, axes = plt.subplots(1, 2, figsize=(9.0, 4.5), sharex=True)
-    for axis, names, shares, title in ((axes[0], before_names, before_shares, "before constraints"),
-                                       (axes[1], after_names, after_shares, "after constraints")):
+    for axis, names, shares, title in (
+        (axes[0], before_names, before_shares, "before constraints"),
+        (axes[1], after_names, after_shares, "after constraints"),
+    ):
         positions = np.arange(len(names))
         axis.barh(positions, shares, color="tab:blue")
         axis.set_yticks(positions, names, fontsize=8)
         axis.invert_yaxis()
         if min_share is not None:
-            axis.axvline(min_share, color="tab:red", linestyle="--", linewidth=1, label=f"minimum {min_share:.0%}")
+            axis.axvline(
+                min_share,
+                color="tab:red",
+                linestyle="--",
+                linewidth=1,
+                label=f"minimum {min_share:.0%}",
+            )
             axis.legend(fontsize=8, loc="lower right")
         axis.set_title(title)
         axis.set_xlabel("volume share")
@@ -156,11 +191,16 @@ def _wide_migration(migration: pl.DataFrame, segment_names: dict[int, str] | Non
     rows = long["segment before"].unique(maintain_order=True).to_list()
     columns = [label(s) for s in sorted(set(ordered["to_segment"].to_list()))]
     wide = long.pivot(on="to", index="segment before", values="entities", aggregate_function="sum")
-    return (pl.DataFrame({"segment before": rows}).join(wide, on="segment before", how="left", maintain_order="left")
-            .select("segment before", *columns))
+    return (
+        pl.DataFrame({"segment before": rows})
+        .join(wide, on="segment before", how="left", maintain_order="left")
+        .select("segment before", *columns)
+    )
 
 
-def migration_heatmap(migration: pl.DataFrame, segment_names: dict[int, str] | None = None) -> bytes:
+def migration_heatmap(
+    migration: pl.DataFrame, segment_names: dict[int, str] | None = None
+) -> bytes:
     """Entities moving between segments. Either long (`from_segment`, `to_segment`, `entities`, as from
     the stability step; `segment_names` labels the ids) or wide (first column labels the rows =
     segments before, every other column is a segment after, as from `compare_versions`)."""
@@ -168,14 +208,29 @@ def migration_heatmap(migration: pl.DataFrame, segment_names: dict[int, str] | N
         migration = _wide_migration(migration, segment_names)
     row_labels = [str(v) for v in migration[migration.columns[0]].to_list()]
     column_labels = migration.columns[1:]
-    counts = migration.select(column_labels).fill_null(0).to_numpy().astype(float) if column_labels else np.zeros((len(row_labels), 0))
-    figure, axis = plt.subplots(figsize=(max(5.0, 1.1 * len(column_labels) + 2.5), max(3.5, 0.5 * len(row_labels) + 2)))
+    counts = (
+        migration.select(column_labels).fill_null(0).to_numpy().astype(float)
+        if column_labels
+        else np.zeros((len(row_labels), 0))
+    )
+    figure, axis = plt.subplots(
+        figsize=(max(5.0, 1.1 * len(column_labels) + 2.5), max(3.5, 0.5 * len(row_labels) + 2))
+    )
     image = axis.imshow(counts, cmap="Blues", aspect="auto")
     peak = counts.max() if counts.size else 0.0
     for (row, column), value in np.ndenumerate(counts):
-        axis.text(column, row, f"{int(value):,}", ha="center", va="center", fontsize=8,
-                  color="white" if peak and value > peak / 2 else "black")
-    axis.set_xticks(np.arange(len(column_labels)), column_labels, rotation=30, ha="right", fontsize=8)
+        axis.text(
+            column,
+            row,
+            f"{int(value):,}",
+            ha="center",
+            va="center",
+            fontsize=8,
+            color="white" if peak and value > peak / 2 else "black",
+        )
+    axis.set_xticks(
+        np.arange(len(column_labels)), column_labels, rotation=30, ha="right", fontsize=8
+    )
     axis.set_yticks(np.arange(len(row_labels)), row_labels, fontsize=8)
     axis.set_xlabel("segment after")
     axis.set_ylabel("segment before")

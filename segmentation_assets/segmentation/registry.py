@@ -12,7 +12,7 @@ import hashlib
 import json
 import math
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
 
@@ -89,6 +89,7 @@ def _json_default(value):
 
 def to_json(value) -> str:
     """Canonical JSON (sorted keys, NaN as null) so equal content gives equal text."""
+
     def clean(item):
         if isinstance(item, float) and not math.isfinite(item):
             return None
@@ -97,6 +98,7 @@ def to_json(value) -> str:
         if isinstance(item, (list, tuple)):
             return [clean(v) for v in item]
         return item
+
     return json.dumps(clean(json.loads(json.dumps(value, default=_json_default))), sort_keys=True)
 
 
@@ -127,7 +129,9 @@ def data_snapshot(frame: pl.DataFrame) -> str:
     floats = [name for name, dtype in frame.schema.items() if dtype.is_float()]
     normalised = frame.with_columns([(pl.col(name).round(9) + 0.0).alias(name) for name in floats])
     sortable = [name for name, dtype in normalised.schema.items() if not dtype.is_nested()]
-    ordered = normalised.sort(sortable, nulls_last=True, maintain_order=True) if sortable else normalised
+    ordered = (
+        normalised.sort(sortable, nulls_last=True, maintain_order=True) if sortable else normalised
+    )
     text = ordered.write_csv(float_precision=9, null_value="\\N")
     dtypes = ",".join(f"{name}:{dtype}" for name, dtype in frame.schema.items())
     return _sha256(dtypes.encode() + b"\n" + text.encode())
@@ -150,7 +154,7 @@ def registry_exists(connection: duckdb.DuckDBPyConnection) -> bool:
 
 
 def _now() -> datetime:
-    return datetime.now(timezone.utc).replace(tzinfo=None)
+    return datetime.now(UTC).replace(tzinfo=None)
 
 
 def _with_columns(frame: pl.DataFrame, required: tuple[str, ...], table: str) -> pl.DataFrame:
@@ -160,24 +164,33 @@ def _with_columns(frame: pl.DataFrame, required: tuple[str, ...], table: str) ->
     return frame
 
 
-def _event(connection: duckdb.DuckDBPyConnection, entity_type: str, version: str, event: str, detail: str) -> None:
-    connection.execute("insert into segments.model_events values (?, ?, ?, ?, ?)",
-                       [_now(), entity_type, version, event, detail])
+def _event(
+    connection: duckdb.DuckDBPyConnection, entity_type: str, version: str, event: str, detail: str
+) -> None:
+    connection.execute(
+        "insert into segments.model_events values (?, ?, ?, ?, ?)",
+        [_now(), entity_type, version, event, detail],
+    )
 
 
 def current_version(connection: duckdb.DuckDBPyConnection, entity_type: str) -> str | None:
     if not registry_exists(connection):
         return None
     found = connection.execute(
-        "select model_version from segments.model_versions where entity_type = ? and is_current", [entity_type]
+        "select model_version from segments.model_versions where entity_type = ? and is_current",
+        [entity_type],
     ).fetchone()
     return found[0] if found else None
 
 
-def _make_current(connection: duckdb.DuckDBPyConnection, entity_type: str, version: str) -> str | None:
+def _make_current(
+    connection: duckdb.DuckDBPyConnection, entity_type: str, version: str
+) -> str | None:
     previous = current_version(connection, entity_type)
-    connection.execute("update segments.model_versions set is_current = (model_version = ?) where entity_type = ?",
-                       [version, entity_type])
+    connection.execute(
+        "update segments.model_versions set is_current = (model_version = ?) where entity_type = ?",
+        [version, entity_type],
+    )
     return previous
 
 
@@ -202,25 +215,43 @@ def _explanation_rows(version: ModelVersion, explanations: pl.DataFrame) -> pl.D
         pl.col("entity_id").cast(pl.String),
         pl.lit(version.model_version).alias("model_version"),
         pl.col("segment_id").cast(pl.Int32),
-        *[(pl.col(name) if name in frame.columns else pl.lit(None)).cast(pl.String).alias(name) for name in optional],
+        *[
+            (pl.col(name) if name in frame.columns else pl.lit(None)).cast(pl.String).alias(name)
+            for name in optional
+        ],
         pl.col("explanation").cast(pl.String),
     )
 
 
 def _artifact_rows(version: ModelVersion, artifacts: dict[str, tuple[str, bytes]]) -> pl.DataFrame:
     for name, item in artifacts.items():
-        if not (isinstance(item, tuple) and len(item) == 2 and isinstance(item[1], (bytes, bytearray))):
+        if not (
+            isinstance(item, tuple) and len(item) == 2 and isinstance(item[1], (bytes, bytearray))
+        ):
             raise TypeError(f"artifact {name!r} must be (media_type, bytes)")
-    return pl.DataFrame({
-        "model_version": [version.model_version] * len(artifacts),
-        "name": list(artifacts),
-        "media_type": [media for media, _ in artifacts.values()],
-        "content": [bytes(content) for _, content in artifacts.values()],
-    }, schema={"model_version": pl.String, "name": pl.String, "media_type": pl.String, "content": pl.Binary})
+    return pl.DataFrame(
+        {
+            "model_version": [version.model_version] * len(artifacts),
+            "name": list(artifacts),
+            "media_type": [media for media, _ in artifacts.values()],
+            "content": [bytes(content) for _, content in artifacts.values()],
+        },
+        schema={
+            "model_version": pl.String,
+            "name": pl.String,
+            "media_type": pl.String,
+            "content": pl.Binary,
+        },
+    )
 
 
-def register_version(connection: duckdb.DuckDBPyConnection, version: ModelVersion, assignments: pl.DataFrame,
-                     explanations: pl.DataFrame, artifacts: dict[str, tuple[str, bytes]]) -> bool:
+def register_version(
+    connection: duckdb.DuckDBPyConnection,
+    version: ModelVersion,
+    assignments: pl.DataFrame,
+    explanations: pl.DataFrame,
+    artifacts: dict[str, tuple[str, bytes]],
+) -> bool:
     """Store a version and make it current for its entity type, all in one transaction.
 
     Returns True for a new version, False for a rerun of an existing id (its own rows are replaced;
@@ -229,32 +260,59 @@ def register_version(connection: duckdb.DuckDBPyConnection, version: ModelVersio
     with transaction(connection):
         ensure_schema(connection)
         existing = connection.execute(
-            "select created_at from segments.model_versions where model_version = ?", [version.model_version]
+            "select created_at from segments.model_versions where model_version = ?",
+            [version.model_version],
         ).fetchone()
         created_at = existing[0] if existing else (version.created_at or _now())
-        record = [version.model_version, version.entity_type, created_at, version.algorithm,
-                  None if version.k is None else int(version.k), to_json(version.params), to_json(list(version.features)),
-                  to_json(version.metrics), version.config if isinstance(version.config, str) else to_json(version.config),
-                  version.data_snapshot, version.code_version]
+        record = [
+            version.model_version,
+            version.entity_type,
+            created_at,
+            version.algorithm,
+            None if version.k is None else int(version.k),
+            to_json(version.params),
+            to_json(list(version.features)),
+            to_json(version.metrics),
+            version.config if isinstance(version.config, str) else to_json(version.config),
+            version.data_snapshot,
+            version.code_version,
+        ]
         if existing:
             connection.execute(
                 "update segments.model_versions set entity_type = ?, created_at = ?, algorithm = ?, k = ?, params = ?, "
                 "features = ?, metrics = ?, config = ?, data_snapshot = ?, code_version = ? where model_version = ?",
-                record[1:] + [version.model_version])
+                record[1:] + [version.model_version],
+            )
             for table in VERSION_TABLES:
-                connection.execute(f"delete from segments.{table} where model_version = ?", [version.model_version])
+                connection.execute(
+                    f"delete from segments.{table} where model_version = ?", [version.model_version]
+                )
         else:
-            connection.execute("insert into segments.model_versions values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, false)",
-                               record)
+            connection.execute(
+                "insert into segments.model_versions values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, false)",
+                record,
+            )
         append_rows(connection, SCHEMA, "assignments", _assignment_rows(version, assignments))
         append_rows(connection, SCHEMA, "explanations", _explanation_rows(version, explanations))
         append_rows(connection, SCHEMA, "model_artifacts", _artifact_rows(version, artifacts))
-        _event(connection, version.entity_type, version.model_version, "registered",
-               "rerun: replaced this version's rows" if existing else
-               f"{assignments.height} assignments, {len(artifacts)} artifacts")
+        _event(
+            connection,
+            version.entity_type,
+            version.model_version,
+            "registered",
+            "rerun: replaced this version's rows"
+            if existing
+            else f"{assignments.height} assignments, {len(artifacts)} artifacts",
+        )
         previous = _make_current(connection, version.entity_type, version.model_version)
         if previous != version.model_version:
-            _event(connection, version.entity_type, version.model_version, "made_current", f"previous: {previous}")
+            _event(
+                connection,
+                version.entity_type,
+                version.model_version,
+                "made_current",
+                f"previous: {previous}",
+            )
     return not existing
 
 
@@ -262,7 +320,9 @@ def _record(connection: duckdb.DuckDBPyConnection, version: str) -> tuple[str, b
     if not registry_exists(connection):
         raise UnknownVersion(version)
     found = connection.execute(
-        "select entity_type, is_current from segments.model_versions where model_version = ?", [version]).fetchone()
+        "select entity_type, is_current from segments.model_versions where model_version = ?",
+        [version],
+    ).fetchone()
     if not found:
         raise UnknownVersion(version)
     return found[0], bool(found[1])
@@ -283,7 +343,9 @@ def load_artifact(connection: duckdb.DuckDBPyConnection, version: str, name: str
     """The stored bytes of one artifact (pickled model, PNG plot, rules text)."""
     _record(connection, version)
     found = connection.execute(
-        "select content from segments.model_artifacts where model_version = ? and name = ?", [version, name]).fetchone()
+        "select content from segments.model_artifacts where model_version = ? and name = ?",
+        [version, name],
+    ).fetchone()
     if not found:
         raise UnknownVersion(f"{version}/{name}", what="artifact")
     return bytes(found[0])

@@ -14,13 +14,23 @@ from sklearn.metrics import adjusted_rand_score
 from segmentation_assets.segmentation.registry import UnknownVersion, registry_exists
 from segmentation_assets.warehouse import read_table
 
-_LIST_COLUMNS = {"model_version": pl.String, "entity_type": pl.String, "created_at": pl.Datetime("us"),
-                 "algorithm": pl.String, "k": pl.Int32, "entities": pl.Int64, "is_current": pl.Boolean,
-                 "data_snapshot": pl.String, "code_version": pl.String}
+_LIST_COLUMNS = {
+    "model_version": pl.String,
+    "entity_type": pl.String,
+    "created_at": pl.Datetime("us"),
+    "algorithm": pl.String,
+    "k": pl.Int32,
+    "entities": pl.Int64,
+    "is_current": pl.Boolean,
+    "data_snapshot": pl.String,
+    "code_version": pl.String,
+}
 _JSON_FIELDS = ("params", "features", "metrics", "config")
 
 
-def list_versions(connection: duckdb.DuckDBPyConnection, entity_type: str | None = None) -> pl.DataFrame:
+def list_versions(
+    connection: duckdb.DuckDBPyConnection, entity_type: str | None = None
+) -> pl.DataFrame:
     """All versions, newest first, with how many entities each assigned."""
     if not registry_exists(connection):
         return pl.DataFrame(schema=_LIST_COLUMNS)
@@ -52,11 +62,14 @@ def _version_record(connection: duckdb.DuckDBPyConnection, version: str) -> dict
 
 def segment_sizes(connection: duckdb.DuckDBPyConnection, version: str) -> pl.DataFrame:
     """Entities per segment of one version, with their share."""
-    return connection.execute("""
+    return connection.execute(
+        """
         select segment_id, any_value(segment_name) as segment_name, count(*) as entities,
                round(count(*) / sum(count(*)) over (), 4) as share, bool_or(is_noise) as is_noise
         from segments.assignments where model_version = ?
-        group by segment_id order by segment_id""", [version]).pl()
+        group by segment_id order by segment_id""",
+        [version],
+    ).pl()
 
 
 def show_version(connection: duckdb.DuckDBPyConnection, version: str) -> dict:
@@ -65,19 +78,32 @@ def show_version(connection: duckdb.DuckDBPyConnection, version: str) -> dict:
     record["segments"] = segment_sizes(connection, version)
     record["artifacts"] = connection.execute(
         "select name, media_type, octet_length(content) as bytes from segments.model_artifacts "
-        "where model_version = ? order by name", [version]).pl()
+        "where model_version = ? order by name",
+        [version],
+    ).pl()
     record["events"] = connection.execute(
         "select event_at, event, detail from segments.model_events where model_version = ? order by event_at",
-        [version]).pl()
+        [version],
+    ).pl()
     return record
 
 
 def current_assignments(connection: duckdb.DuckDBPyConnection, entity_type: str) -> pl.DataFrame:
     """The current version's assignments for one entity type (empty if none registered)."""
     if not registry_exists(connection):
-        return pl.DataFrame(schema={"entity_type": pl.String, "entity_id": pl.String, "segment_id": pl.Int32,
-                                    "segment_name": pl.String, "model_version": pl.String, "is_noise": pl.Boolean})
-    return read_table(connection, "segments", "current_assignments", "entity_type = ?", [entity_type]).sort("entity_id")
+        return pl.DataFrame(
+            schema={
+                "entity_type": pl.String,
+                "entity_id": pl.String,
+                "segment_id": pl.Int32,
+                "segment_name": pl.String,
+                "model_version": pl.String,
+                "is_noise": pl.Boolean,
+            }
+        )
+    return read_table(
+        connection, "segments", "current_assignments", "entity_type = ?", [entity_type]
+    ).sort("entity_id")
 
 
 def _label(segment_id: int, name: str | None) -> str:
@@ -89,21 +115,33 @@ def migration_matrix(joined: pl.DataFrame) -> pl.DataFrame:
     if joined.is_empty():
         return pl.DataFrame({"segment in A": []}, schema={"segment in A": pl.String})
     labelled = joined.with_columns(
-        pl.struct("segment_id_a", "segment_name_a").map_elements(
-            lambda s: _label(s["segment_id_a"], s["segment_name_a"]), return_dtype=pl.String).alias("segment in A"),
-        pl.struct("segment_id_b", "segment_name_b").map_elements(
-            lambda s: _label(s["segment_id_b"], s["segment_name_b"]), return_dtype=pl.String).alias("to"),
+        pl.struct("segment_id_a", "segment_name_a")
+        .map_elements(
+            lambda s: _label(s["segment_id_a"], s["segment_name_a"]), return_dtype=pl.String
+        )
+        .alias("segment in A"),
+        pl.struct("segment_id_b", "segment_name_b")
+        .map_elements(
+            lambda s: _label(s["segment_id_b"], s["segment_name_b"]), return_dtype=pl.String
+        )
+        .alias("to"),
     )
     order_a = labelled.sort("segment_id_a")["segment in A"].unique(maintain_order=True).to_list()
     order_b = labelled.sort("segment_id_b")["to"].unique(maintain_order=True).to_list()
     counts = labelled.group_by("segment in A", "to").len()
     wide = counts.pivot(on="to", index="segment in A", values="len").fill_null(0)
-    ordered = pl.DataFrame({"segment in A": order_a}).join(wide, on="segment in A", how="left", maintain_order="left")
+    ordered = pl.DataFrame({"segment in A": order_a}).join(
+        wide, on="segment in A", how="left", maintain_order="left"
+    )
     return ordered.select("segment in A", *order_b)
 
 
 def _differences(a: dict, b: dict) -> dict[str, dict]:
-    return {key: {"a": a.get(key), "b": b.get(key)} for key in sorted(set(a) | set(b)) if a.get(key) != b.get(key)}
+    return {
+        key: {"a": a.get(key), "b": b.get(key)}
+        for key in sorted(set(a) | set(b))
+        if a.get(key) != b.get(key)
+    }
 
 
 def compare_versions(connection: duckdb.DuckDBPyConnection, a: str, b: str) -> dict:
@@ -112,25 +150,40 @@ def compare_versions(connection: duckdb.DuckDBPyConnection, a: str, b: str) -> d
     metrics, parameters and features."""
     record_a, record_b = _version_record(connection, a), _version_record(connection, b)
     columns = "entity_id, segment_id, segment_name"
-    left = read_table(connection, "segments", "assignments", "model_version = ?", [a]).select(columns.split(", "))
-    right = read_table(connection, "segments", "assignments", "model_version = ?", [b]).select(columns.split(", "))
+    left = read_table(connection, "segments", "assignments", "model_version = ?", [a]).select(
+        columns.split(", ")
+    )
+    right = read_table(connection, "segments", "assignments", "model_version = ?", [b]).select(
+        columns.split(", ")
+    )
     joined = left.join(right, on="entity_id", suffix="_b").rename(
-        {"segment_id": "segment_id_a", "segment_name": "segment_name_a"})
-    ari = (float(adjusted_rand_score(joined["segment_id_a"].to_numpy(), joined["segment_id_b"].to_numpy()))
-           if joined.height else None)
+        {"segment_id": "segment_id_a", "segment_name": "segment_name_a"}
+    )
+    ari = (
+        float(
+            adjusted_rand_score(
+                joined["segment_id_a"].to_numpy(), joined["segment_id_b"].to_numpy()
+            )
+        )
+        if joined.height
+        else None
+    )
     names_a = set(left["segment_name"].drop_nulls().to_list())
     names_b = set(right["segment_name"].drop_nulls().to_list())
     metrics_a, metrics_b = record_a["metrics"] or {}, record_b["metrics"] or {}
     metrics = pl.DataFrame(
-        [{"metric": key, "a": _number(metrics_a.get(key)), "b": _number(metrics_b.get(key))}
-         for key in sorted(set(metrics_a) | set(metrics_b))],
+        [
+            {"metric": key, "a": _number(metrics_a.get(key)), "b": _number(metrics_b.get(key))}
+            for key in sorted(set(metrics_a) | set(metrics_b))
+        ],
         schema={"metric": pl.String, "a": pl.Float64, "b": pl.Float64},
     ).with_columns((pl.col("b") - pl.col("a")).alias("difference"))
     model_a = {"algorithm": record_a["algorithm"], "k": record_a["k"], **(record_a["params"] or {})}
     model_b = {"algorithm": record_b["algorithm"], "k": record_b["k"], **(record_b["params"] or {})}
     features_a, features_b = record_a["features"] or [], record_b["features"] or []
     return {
-        "a": a, "b": b,
+        "a": a,
+        "b": b,
         "entity_types": (record_a["entity_type"], record_b["entity_type"]),
         "common_entities": joined.height,
         "only_in_a": left.height - joined.height,

@@ -29,7 +29,11 @@ import polars as pl
 from sklearn.metrics import adjusted_rand_score, davies_bouldin_score, silhouette_score
 
 from segmentation_assets.config import PinConfig, SelectionWeights
-from segmentation_assets.segmentation.candidates import ALGORITHMS, FittedSegmentation, fit_candidate
+from segmentation_assets.segmentation.candidates import (
+    ALGORITHMS,
+    FittedSegmentation,
+    fit_candidate,
+)
 
 SILHOUETTE_SAMPLE_ROWS = 5_000
 MERGE_ALLOWANCE = 4  # candidates may exceed max_segments by this many; constraints merge the rest
@@ -49,14 +53,24 @@ class CandidateScore:
 
 
 SCORE_SCHEMA = {
-    "algorithm": pl.String, "k": pl.Int64, "silhouette": pl.Float64, "davies_bouldin": pl.Float64,
-    "stability": pl.Float64, "interpretability": pl.Float64, "score": pl.Float64, "eligible": pl.Boolean,
+    "algorithm": pl.String,
+    "k": pl.Int64,
+    "silhouette": pl.Float64,
+    "davies_bouldin": pl.Float64,
+    "stability": pl.Float64,
+    "interpretability": pl.Float64,
+    "score": pl.Float64,
+    "eligible": pl.Boolean,
     "reason": pl.String,
 }
 
 
 def subsample_stability(
-    values: np.ndarray, candidate: FittedSegmentation, seed: int, rounds: int = 3, fraction: float = 0.8
+    values: np.ndarray,
+    candidate: FittedSegmentation,
+    seed: int,
+    rounds: int = 3,
+    fraction: float = 0.8,
 ) -> float:
     """Mean ARI between the candidate's labels and refits on seeded subsamples predicting all rows.
 
@@ -125,8 +139,17 @@ def score_candidate(
         reason = candidate.params.get("note") or f"{k} segment: not a segmentation"
         return CandidateScore(candidate.algorithm, k, nan, nan, stab, interp, nan, False, reason)
     if k >= n:
-        return CandidateScore(candidate.algorithm, k, nan, nan, stab, interp, nan, False,
-                              f"{k} segments for {n} entities: every entity alone")
+        return CandidateScore(
+            candidate.algorithm,
+            k,
+            nan,
+            nan,
+            stab,
+            interp,
+            nan,
+            False,
+            f"{k} segments for {n} entities: every entity alone",
+        )
     sil, db = separation(values, candidate.labels, seed)  # a NaN silhouette gets no credit
     parts = {
         "silhouette": (sil + 1.0) / 2.0 if not math.isnan(sil) else 0.0,
@@ -143,9 +166,13 @@ def score_candidate(
     eligible, reason = True, ""
     if k > max_segments + MERGE_ALLOWANCE:
         eligible = False
-        reason = (f"{k} segments is more than max_segments ({max_segments}) + {MERGE_ALLOWANCE}: "
-                  "too many to merge down")
-    return CandidateScore(candidate.algorithm, k, sil, db, stab, interp, float(score), eligible, reason)
+        reason = (
+            f"{k} segments is more than max_segments ({max_segments}) + {MERGE_ALLOWANCE}: "
+            "too many to merge down"
+        )
+    return CandidateScore(
+        candidate.algorithm, k, sil, db, stab, interp, float(score), eligible, reason
+    )
 
 
 def score_candidates(
@@ -160,17 +187,29 @@ def score_candidates(
     if len(stability) != len(candidates):
         raise ValueError(f"{len(candidates)} candidates but {len(stability)} stability values")
     values = np.asarray(values, dtype=np.float64)
-    rows = [asdict(score_candidate(values, c, s, weights, max_segments, seed)) for c, s in zip(candidates, stability)]
-    frame = pl.DataFrame(rows, schema=SCORE_SCHEMA, orient="row") if rows else pl.DataFrame(schema=SCORE_SCHEMA)
+    rows = [
+        asdict(score_candidate(values, c, s, weights, max_segments, seed))
+        for c, s in zip(candidates, stability)
+    ]
+    frame = (
+        pl.DataFrame(rows, schema=SCORE_SCHEMA, orient="row")
+        if rows
+        else pl.DataFrame(schema=SCORE_SCHEMA)
+    )
     return frame.with_columns(pl.col(pl.Float64).fill_nan(None))
 
 
 def _best(scores: pl.DataFrame, rows: list[int]) -> int:
     """Highest score, then fewer segments, then algorithm order (kmeans, ward, hdbscan), then position."""
+
     def key(i: int) -> tuple:
         row = scores.row(i, named=True)
         score = row["score"] if row["score"] is not None else -math.inf
-        order = ALGORITHMS.index(row["algorithm"]) if row["algorithm"] in ALGORITHMS else len(ALGORITHMS)
+        order = (
+            ALGORITHMS.index(row["algorithm"])
+            if row["algorithm"] in ALGORITHMS
+            else len(ALGORITHMS)
+        )
         return (-score, row["k"], order, i)
 
     return min(rows, key=key)
@@ -187,7 +226,9 @@ def choose_candidate(scores: pl.DataFrame, pin: PinConfig) -> int:
     ks = scores.get_column("k").to_list()
     eligible = scores.get_column("eligible").to_list()
     if pin.algorithm is not None and pin.k is not None:
-        exact = [i for i in range(scores.height) if algorithms[i] == pin.algorithm and ks[i] == pin.k]
+        exact = [
+            i for i in range(scores.height) if algorithms[i] == pin.algorithm and ks[i] == pin.k
+        ]
         if not exact:
             fitted = sorted({k for a, k in zip(algorithms, ks) if a == pin.algorithm})
             raise ValueError(
@@ -205,7 +246,9 @@ def choose_candidate(scores: pl.DataFrame, pin: PinConfig) -> int:
         wanted = f"eligible candidate with k={pin.k}"
     if not rows:
         reasons = "; ".join(
-            f"{a} k={k}: {r}" for a, k, r in zip(algorithms, ks, scores.get_column("reason").to_list()) if r
+            f"{a} k={k}: {r}"
+            for a, k, r in zip(algorithms, ks, scores.get_column("reason").to_list())
+            if r
         )
         raise ValueError(f"no {wanted}" + (f" ({reasons})" if reasons else ""))
     return _best(scores, rows)

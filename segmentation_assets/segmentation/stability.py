@@ -26,8 +26,12 @@ from sklearn.metrics import adjusted_rand_score
 from segmentation_assets.segmentation.candidates import FittedSegmentation
 from segmentation_assets.segmentation.matrix import FeatureMatrix
 
-WINDOW_SCHEMA = {"fit_window": pl.String, "assign_window": pl.String, "entities_compared": pl.Int64,
-                 "adjusted_rand": pl.Float64}
+WINDOW_SCHEMA = {
+    "fit_window": pl.String,
+    "assign_window": pl.String,
+    "entities_compared": pl.Int64,
+    "adjusted_rand": pl.Float64,
+}
 MIGRATION_SCHEMA = {"from_segment": pl.Int64, "to_segment": pl.Int64, "entities": pl.Int64}
 BOOTSTRAP_SCHEMA = {"segment_id": pl.Int64, "mean_jaccard": pl.Float64, "samples": pl.Int64}
 
@@ -56,27 +60,43 @@ def rolling_stability(
     fitted = [(label, frame, *refit(frame)) for label, frame in window_features]
     rows: list[tuple[str, str, int, float]] = []
     moves: dict[tuple[int, int], int] = {}
-    for (label_i, _, matrix_i, model_i), (label_j, frame_j, matrix_j, model_j) in zip(fitted, fitted[1:]):
+    for (label_i, _, matrix_i, model_i), (label_j, frame_j, matrix_j, model_j) in zip(
+        fitted, fitted[1:]
+    ):
         assigned, _ = model_i.predict(matrix_i.transform_frame(frame_j))
         ids_j = [str(value) for value in frame_j.get_column(id_column).to_list()]
         assigned_by_id = dict(zip(ids_j, assigned.tolist()))
         refit_by_id = dict(zip(matrix_j.ids, model_j.labels.tolist()))
         common = [entity for entity in ids_j if entity in refit_by_id]
         ari = (
-            float(adjusted_rand_score([assigned_by_id[e] for e in common], [refit_by_id[e] for e in common]))
-            if common else float("nan")
+            float(
+                adjusted_rand_score(
+                    [assigned_by_id[e] for e in common], [refit_by_id[e] for e in common]
+                )
+            )
+            if common
+            else float("nan")
         )
         rows.append((label_i, label_j, len(common), ari))
         for entity, before in zip(matrix_i.ids, model_i.labels.tolist()):
             after = assigned_by_id.get(entity)
             if after is not None:
                 moves[(int(before), int(after))] = moves.get((int(before), int(after)), 0) + 1
-    windows = pl.DataFrame(rows, schema=WINDOW_SCHEMA, orient="row") if rows else pl.DataFrame(schema=WINDOW_SCHEMA)
+    windows = (
+        pl.DataFrame(rows, schema=WINDOW_SCHEMA, orient="row")
+        if rows
+        else pl.DataFrame(schema=WINDOW_SCHEMA)
+    )
     finite = [ari for *_, ari in rows if np.isfinite(ari)]
     mean = float(np.mean(finite)) if finite else float("nan")
     migration = (
-        pl.DataFrame([(a, b, c) for (a, b), c in sorted(moves.items())], schema=MIGRATION_SCHEMA, orient="row")
-        if moves else pl.DataFrame(schema=MIGRATION_SCHEMA)
+        pl.DataFrame(
+            [(a, b, c) for (a, b), c in sorted(moves.items())],
+            schema=MIGRATION_SCHEMA,
+            orient="row",
+        )
+        if moves
+        else pl.DataFrame(schema=MIGRATION_SCHEMA)
     )
     return windows, mean, migration
 

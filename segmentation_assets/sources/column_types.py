@@ -54,7 +54,9 @@ def apply_contract_types(frame: pl.DataFrame, entity: Entity) -> pl.DataFrame:
             typed.append(pl.Series(column.name, [None] * frame.height, dtype=target))
             continue
         typed.append(_cast_column(frame[column.name], column.type))
-    extras = [frame[name].cast(pl.String) for name in frame.columns if name not in entity.column_names]
+    extras = [
+        frame[name].cast(pl.String) for name in frame.columns if name not in entity.column_names
+    ]
     return pl.DataFrame(typed + extras)
 
 
@@ -83,7 +85,11 @@ def _parse_text(raw: pl.Series, column_type: ColumnType) -> pl.Series:
     if column_type is ColumnType.TEXT:
         return raw
     text = raw.str.strip_chars()
-    text = pl.select(pl.when(text.str.len_chars() == 0).then(None).otherwise(text)).to_series().rename(raw.name)
+    text = (
+        pl.select(pl.when(text.str.len_chars() == 0).then(None).otherwise(text))
+        .to_series()
+        .rename(raw.name)
+    )
     if column_type is ColumnType.INT:
         as_float = text.cast(pl.Float64, strict=False)
         integral = pl.select(pl.when(as_float == as_float.floor()).then(as_float)).to_series()
@@ -93,8 +99,15 @@ def _parse_text(raw: pl.Series, column_type: ColumnType) -> pl.Series:
         parsed = pl.select(pl.when(parsed.is_finite()).then(parsed)).to_series()
     elif column_type is ColumnType.DATE:
         parsed = text.str.to_date("%Y-%m-%d", strict=False)
-        for timestamp_format in ("%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d %H:%M:%S%.f"):
-            parsed = parsed.fill_null(text.str.to_datetime(timestamp_format, strict=False).dt.date())
+        for timestamp_format in (
+            "%Y-%m-%dT%H:%M:%S",
+            "%Y-%m-%d %H:%M:%S",
+            "%Y-%m-%dT%H:%M:%S%.f",
+            "%Y-%m-%d %H:%M:%S%.f",
+        ):
+            parsed = parsed.fill_null(
+                text.str.to_datetime(timestamp_format, strict=False).dt.date()
+            )
     else:  # BOOL
         lowered = text.str.to_lowercase()
         parsed = pl.select(

@@ -99,7 +99,9 @@ def read_untyped(file: LandingFile) -> pl.DataFrame:
         try:
             frame = pl.read_parquet(file.path)
         except Exception as error:  # polars raises several error types for corrupt files
-            raise FileRejected("unreadable_parquet", f"not a readable Parquet file: {_first_line(error)}") from error
+            raise FileRejected(
+                "unreadable_parquet", f"not a readable Parquet file: {_first_line(error)}"
+            ) from error
     else:
         raise FileRejected(
             "unsupported_format",
@@ -125,7 +127,9 @@ def _read_csv_text(data: bytes) -> pl.DataFrame:
             raise_if_empty=True,
         )
     except Exception as error:
-        raise FileRejected("malformed_csv", f"CSV cannot be parsed: {_first_line(error)}") from error
+        raise FileRejected(
+            "malformed_csv", f"CSV cannot be parsed: {_first_line(error)}"
+        ) from error
 
 
 def _decode(data: bytes) -> str:
@@ -136,10 +140,16 @@ def _decode(data: bytes) -> str:
         try:
             return data.decode("utf-16")
         except UnicodeDecodeError as error:
-            raise FileRejected("encoding", f"file has a UTF-16 byte-order mark but is not valid UTF-16: {error}") from error
+            raise FileRejected(
+                "encoding", f"file has a UTF-16 byte-order mark but is not valid UTF-16: {error}"
+            ) from error
     if b"\x00" in data:
         line = data[: data.index(b"\x00")].count(b"\n") + 1
-        raise FileRejected("binary_content", f"file contains NUL bytes (line {line}): not a text CSV", row=max(line - 1, 0))
+        raise FileRejected(
+            "binary_content",
+            f"file contains NUL bytes (line {line}): not a text CSV",
+            row=max(line - 1, 0),
+        )
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as error:
@@ -165,7 +175,12 @@ def _refuse_duplicate_names(header: list[str]) -> list[str]:
     seen: set[str] = set()
     for name in names:
         if name in seen:
-            raise FileRejected("duplicate_column", f"column {name!r} appears twice in the header", column=name, row=0)
+            raise FileRejected(
+                "duplicate_column",
+                f"column {name!r} appears twice in the header",
+                column=name,
+                row=0,
+            )
         seen.add(name)
     return names
 

@@ -14,9 +14,18 @@ from pathlib import Path
 
 import polars as pl
 
-from segmentation_assets.sources.column_types import POLARS_TYPES, apply_contract_types, check_required_columns
+from segmentation_assets.sources.column_types import (
+    POLARS_TYPES,
+    apply_contract_types,
+    check_required_columns,
+)
 from segmentation_assets.sources.contract import ENTITIES, Entity
-from segmentation_assets.sources.landing_files import FileRejected, LandingFile, discover_landing_files, read_untyped
+from segmentation_assets.sources.landing_files import (
+    FileRejected,
+    LandingFile,
+    discover_landing_files,
+    read_untyped,
+)
 
 FILE_LOADS_SCHEMA: dict[str, pl.DataType] = {
     "system": pl.String(),
@@ -36,11 +45,11 @@ FILE_LOADS_SCHEMA: dict[str, pl.DataType] = {
 
 # Columns the loader adds to every raw table; dbt staging relies on them for newest-wins.
 METADATA_SCHEMA: dict[str, pl.DataType] = {
-    "_raw_row_id": pl.String(),           # '<source_file>#<row_number>', unique across the raw table
-    "_source_file": pl.String(),          # path relative to the landing dir, forward slashes
-    "_row_number": pl.Int64(),            # 1-based data row within the file (CSV line = row + 1)
+    "_raw_row_id": pl.String(),  # '<source_file>#<row_number>', unique across the raw table
+    "_source_file": pl.String(),  # path relative to the landing dir, forward slashes
+    "_row_number": pl.Int64(),  # 1-based data row within the file (CSV line = row + 1)
     "_file_modified_at": pl.Datetime("us"),  # file modification time (UTC)
-    "_loaded_at": pl.Datetime("us"),      # when this load ran (UTC)
+    "_loaded_at": pl.Datetime("us"),  # when this load ran (UTC)
 }
 
 # Given an entity and a source file, the rows a previous load put in raw (or None).
@@ -94,7 +103,9 @@ def read_landing_zone(
         yield _read_one(file, loaded_at, previous_rows)
 
 
-def _read_one(file: LandingFile, loaded_at: datetime, previous_rows: PreviousRows | None) -> FileOutcome:
+def _read_one(
+    file: LandingFile, loaded_at: datetime, previous_rows: PreviousRows | None
+) -> FileOutcome:
     entry: dict[str, object] = {
         "source_file": file.relative_path,
         "file_size_bytes": file.size_bytes,
@@ -104,13 +115,18 @@ def _read_one(file: LandingFile, loaded_at: datetime, previous_rows: PreviousRow
         "rows": 0,
     }
     if file.entity is None:
-        return FileOutcome(None, entry | {
-            "system": file.relative_path.split("/")[0],
-            "entity": None,
-            "status": "ignored",
-            "message": f"{file.relative_path}: not a contract entity path "
-            "(expected <system>/<entity>.csv|.parquet or <system>/<entity>/<drop>)",
-        }, None)
+        return FileOutcome(
+            None,
+            entry
+            | {
+                "system": file.relative_path.split("/")[0],
+                "entity": None,
+                "status": "ignored",
+                "message": f"{file.relative_path}: not a contract entity path "
+                "(expected <system>/<entity>.csv|.parquet or <system>/<entity>/<drop>)",
+            },
+            None,
+        )
     entity = file.entity
     entry |= {"system": entity.system, "entity": entity.name}
     try:
@@ -121,25 +137,38 @@ def _read_one(file: LandingFile, loaded_at: datetime, previous_rows: PreviousRow
         message = f"{file.relative_path}: {rejection.message}"
         if kept is not None:
             message += f"; kept the {kept.height} rows of the previous good load of this file"
-        return FileOutcome(entity, entry | {
-            "status": "rejected",
-            "rows": kept.height if kept is not None else 0,
-            "message": message,
-            "error_column": rejection.column,
-            "error_row": rejection.row,
-            "error_rule": rejection.rule,
-        }, kept)
+        return FileOutcome(
+            entity,
+            entry
+            | {
+                "status": "rejected",
+                "rows": kept.height if kept is not None else 0,
+                "message": message,
+                "error_column": rejection.column,
+                "error_row": rejection.row,
+                "error_rule": rejection.rule,
+            },
+            kept,
+        )
     extras = [c for c in frame.columns if c not in entity.column_names and c not in METADATA_SCHEMA]
     notes = []
     if frame.height == 0:
         notes.append("header only: no data rows")
     if extras:
         notes.append(f"extra columns kept in raw, ignored downstream: {', '.join(extras)}")
-    return FileOutcome(entity, entry | {"status": "loaded", "rows": frame.height, "message": "; ".join(notes) or None}, frame)
+    return FileOutcome(
+        entity,
+        entry | {"status": "loaded", "rows": frame.height, "message": "; ".join(notes) or None},
+        frame,
+    )
 
 
 def file_log(entries: list[dict[str, object]]) -> pl.DataFrame:
-    return pl.DataFrame(entries, schema=FILE_LOADS_SCHEMA) if entries else pl.DataFrame(schema=FILE_LOADS_SCHEMA)
+    return (
+        pl.DataFrame(entries, schema=FILE_LOADS_SCHEMA)
+        if entries
+        else pl.DataFrame(schema=FILE_LOADS_SCHEMA)
+    )
 
 
 def load_landing_zone(

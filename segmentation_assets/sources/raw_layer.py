@@ -15,8 +15,19 @@ import duckdb
 import polars as pl
 
 from segmentation_assets.sources.contract import ENTITIES, Entity
-from segmentation_assets.sources.loader import PreviousRows, empty_raw_frame, file_log, read_landing_zone
-from segmentation_assets.warehouse import append_rows, create_table, read_table, table_exists, transaction
+from segmentation_assets.sources.loader import (
+    PreviousRows,
+    empty_raw_frame,
+    file_log,
+    read_landing_zone,
+)
+from segmentation_assets.warehouse import (
+    append_rows,
+    create_table,
+    read_table,
+    table_exists,
+    transaction,
+)
 
 RAW = "raw"
 LOADING = "__loading"
@@ -33,7 +44,9 @@ def previous_rows_in(connection: duckdb.DuckDBPyConnection) -> PreviousRows:
     return rows_of
 
 
-def write_raw_layer(connection: duckdb.DuckDBPyConnection, landing_dir: Path, loaded_at: datetime) -> pl.DataFrame:
+def write_raw_layer(
+    connection: duckdb.DuckDBPyConnection, landing_dir: Path, loaded_at: datetime
+) -> pl.DataFrame:
     """Load every landing file into raw (all entities, plus `raw.file_loads`); returns the file log."""
     tables = [e.table for e in ENTITIES] + ["file_loads"]
     previous = previous_rows_in(connection)

@@ -21,9 +21,19 @@ _NON_NEGATIVE = pa.Check.ge(0)
 VALUE_RULES: dict[tuple[str, str], list[pa.Check]] = {
     ("erp/order_lines", "line_number"): [pa.Check.ge(0)],
     ("erp/order_lines", "unit_price"): [_NON_NEGATIVE],
-    ("erp/order_lines", "order_status"): [pa.Check(lambda d: d.lazyframe.select(
-        pl.col(d.key).str.strip_chars().str.to_lowercase().is_in(["open", "shipped", "cancelled"]) | pl.col(d.key).is_null()
-    ), name="order_status_known", error="order_status is one of open, shipped, cancelled")],
+    ("erp/order_lines", "order_status"): [
+        pa.Check(
+            lambda d: d.lazyframe.select(
+                pl.col(d.key)
+                .str.strip_chars()
+                .str.to_lowercase()
+                .is_in(["open", "shipped", "cancelled"])
+                | pl.col(d.key).is_null()
+            ),
+            name="order_status_known",
+            error="order_status is one of open, shipped, cancelled",
+        )
+    ],
     ("erp/products", "unit_cost"): [_NON_NEGATIVE],
     ("erp/products", "list_price"): [_NON_NEGATIVE],
     ("erp/inventory_snapshots", "on_hand_qty"): [_NON_NEGATIVE],
@@ -42,6 +52,7 @@ VALUE_RULES: dict[tuple[str, str], list[pa.Check]] = {
     ("external/market_index", "volatility_index"): [_NON_NEGATIVE],
 }
 
+
 @cache
 def entity_schema(entity: Entity) -> pa.DataFrameSchema:
     """Contract types, non-null keys and the value rules for one entity; extra columns allowed."""
@@ -56,6 +67,7 @@ def entity_schema(entity: Entity) -> pa.DataFrameSchema:
     }
     return pa.DataFrameSchema(columns, name=entity.table, strict=False)
 
+
 def failure_cases(entity: Entity, frame: pl.DataFrame) -> pl.DataFrame:
     """Rows breaking the entity's schema, with the check and the raw row they came from."""
     try:
@@ -63,8 +75,13 @@ def failure_cases(entity: Entity, frame: pl.DataFrame) -> pl.DataFrame:
     except pa.errors.SchemaErrors as errors:
         cases = errors.failure_cases
         if "index" in cases.columns and "_raw_row_id" in frame.columns:
-            row_ids = frame.select("_raw_row_id").with_row_index("index").with_columns(pl.col("index").cast(pl.Int32))
-            cases = cases.with_columns(pl.col("index").cast(pl.Int32)).join(row_ids, on="index", how="left")
+            row_ids = (
+                frame.select("_raw_row_id")
+                .with_row_index("index")
+                .with_columns(pl.col("index").cast(pl.Int32))
+            )
+            cases = cases.with_columns(pl.col("index").cast(pl.Int32)).join(
+                row_ids, on="index", how="left"
+            )
         return cases.select(pl.all().cast(pl.String))
     return pl.DataFrame(schema={"failure_case": pl.String, "column": pl.String, "check": pl.String})
-

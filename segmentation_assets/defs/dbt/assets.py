@@ -4,7 +4,6 @@ Each model is keyed `[schema, table]` and grouped by its layer, so Python assets
 the right table and the lineage graph reads like the warehouse.
 """
 
-
 import json
 import tempfile
 from collections.abc import Iterator, Mapping
@@ -12,7 +11,13 @@ from pathlib import Path
 from typing import Any
 
 import dagster as dg
-from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, DbtProject, dbt_assets
+from dagster_dbt import (
+    DagsterDbtTranslator,
+    DagsterDbtTranslatorSettings,
+    DbtCliResource,
+    DbtProject,
+    dbt_assets,
+)
 from dagster_duckdb import DuckDBResource
 
 from segmentation_assets.defs.dbt.project import dbt_project, ensure_manifest
@@ -21,20 +26,29 @@ from segmentation_assets.defs.resources import OWNER, WAREHOUSE_POOL
 from segmentation_assets.sources.contract import ENTITIES
 from segmentation_assets.warehouse import preview_markdown
 
-LAYER_OF_FOLDER = {"staging": "staging", "intermediate": "reconcile", "marts": "marts", "quarantine": "quarantine"}
+LAYER_OF_FOLDER = {
+    "staging": "staging",
+    "intermediate": "reconcile",
+    "marts": "marts",
+    "quarantine": "quarantine",
+}
 
 
 class WarehouseTranslator(DagsterDbtTranslator):
     """Key dbt nodes as [schema, table] and group them by layer; sources map to raw tables."""
 
-    def get_asset_spec(self, manifest: Mapping[str, Any], unique_id: str, project: DbtProject | None) -> dg.AssetSpec:
+    def get_asset_spec(
+        self, manifest: Mapping[str, Any], unique_id: str, project: DbtProject | None
+    ) -> dg.AssetSpec:
         spec = super().get_asset_spec(manifest, unique_id, project)
         props = self.get_resource_props(manifest, unique_id)
         if props["resource_type"] == "source":
             return spec.replace_attributes(key=dg.AssetKey(["raw", props["name"]]))
         table = props.get("alias") or props["name"]
         folder = props["fqn"][1] if len(props["fqn"]) > 2 else "reconcile"
-        layer = "reconcile" if props["resource_type"] == "seed" else LAYER_OF_FOLDER.get(folder, folder)
+        layer = (
+            "reconcile" if props["resource_type"] == "seed" else LAYER_OF_FOLDER.get(folder, folder)
+        )
         return spec.replace_attributes(
             key=dg.AssetKey([props["schema"], table]),
             group_name=layer,
@@ -52,7 +66,9 @@ translator = WarehouseTranslator(settings=DagsterDbtTranslatorSettings(enable_as
     pool=WAREHOUSE_POOL,
     name="warehouse_dbt_models",
 )
-def warehouse_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: DuckDBResource):
+def warehouse_dbt_models(
+    context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: DuckDBResource
+):
     """`dbt build` (models, seeds and their tests) with this run's artifacts in a throwaway target dir.
 
     Events are held until dbt exits, then each model's materialization gets a preview and,
@@ -74,11 +90,14 @@ def warehouse_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource,
         raise failure
 
 
-def _with_previews_and_notes(context: dg.AssetExecutionContext, warehouse: DuckDBResource, events: list[Any]) -> Iterator[Any]:
+def _with_previews_and_notes(
+    context: dg.AssetExecutionContext, warehouse: DuckDBResource, events: list[Any]
+) -> Iterator[Any]:
     sources = _model_sources()
     with warehouse.get_connection() as connection:
         empty = {
-            e.table for e in ENTITIES
+            e.table
+            for e in ENTITIES
             if connection.execute(f'select count(*) from raw."{e.table}"').fetchone()[0] == 0
         }
         for event in events:

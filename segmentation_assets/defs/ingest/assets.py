@@ -27,28 +27,29 @@ landing_files = [
     for e in ENTITIES
 ]
 
+
 def _raw_table_specs() -> list[dg.AssetSpec]:
     """Specs of the ingest's outputs (built in a function: a module-level list would be loaded twice)."""
     return [
-    dg.AssetSpec(
-        key=["raw", e.table],
-        deps=[["landing", e.table]],
-        group_name="raw",
-        description=f"Every drop of `{e.path}` as delivered, typed by the contract, with source file and load time.",
-        owners=[OWNER],
-        kinds={"duckdb", "polars"},
-    )
-    for e in ENTITIES
-] + [
-    dg.AssetSpec(
-        key=["raw", "file_loads"],
-        deps=[["landing", e.table] for e in ENTITIES],
-        group_name="raw",
-        description="One row per landing file seen by the last ingest: loaded, rejected (with file, "
-        "column, row and rule) or ignored.",
-        owners=[OWNER],
-        kinds={"duckdb"},
-    )
+        dg.AssetSpec(
+            key=["raw", e.table],
+            deps=[["landing", e.table]],
+            group_name="raw",
+            description=f"Every drop of `{e.path}` as delivered, typed by the contract, with source file and load time.",
+            owners=[OWNER],
+            kinds={"duckdb", "polars"},
+        )
+        for e in ENTITIES
+    ] + [
+        dg.AssetSpec(
+            key=["raw", "file_loads"],
+            deps=[["landing", e.table] for e in ENTITIES],
+            group_name="raw",
+            description="One row per landing file seen by the last ingest: loaded, rejected (with file, "
+            "column, row and rule) or ignored.",
+            owners=[OWNER],
+            kinds={"duckdb"},
+        )
     ]
 
 
@@ -62,10 +63,18 @@ def _raw_table_metadata(connection, entity: Entity, files: pl.DataFrame) -> dict
         "files_rejected": rejected.height,
     }
     if files.height == 0:
-        need = "the platform cannot run without it" if entity.required else "features and policies that need it are empty"
-        metadata["note"] = f"source absent: no landing file for {entity.path}; table is empty and {need}"
+        need = (
+            "the platform cannot run without it"
+            if entity.required
+            else "features and policies that need it are empty"
+        )
+        metadata["note"] = (
+            f"source absent: no landing file for {entity.path}; table is empty and {need}"
+        )
     if rejected.height:
-        metadata["rejections"] = dg.MetadataValue.md("\n".join(f"- {m}" for m in rejected["message"]))
+        metadata["rejections"] = dg.MetadataValue.md(
+            "\n".join(f"- {m}" for m in rejected["message"])
+        )
     return metadata
 
 

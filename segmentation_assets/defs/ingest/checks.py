@@ -26,7 +26,9 @@ BATCH_ROWS = 500_000  # rows validated at a time: memory stays flat at 10M+ orde
 
 def _failure_cases_in_batches(connection, entity: Entity) -> tuple[pl.DataFrame, int]:
     """pandera's failure cases over the whole raw table, read in record batches; and the rows checked."""
-    reader = connection.execute(f'select * from raw."{entity.table}"').fetch_record_batch(BATCH_ROWS)
+    reader = connection.execute(f'select * from raw."{entity.table}"').fetch_record_batch(
+        BATCH_ROWS
+    )
     cases, rows = [failure_cases(entity, empty_raw_frame(entity))], 0
     for batch in reader:
         frame = pl.from_arrow(batch)
@@ -42,7 +44,11 @@ def raw_contract_value_rules(warehouse: DuckDBResource):
         results = {e.table: _failure_cases_in_batches(connection, e) for e in ENTITIES}
     for entity in ENTITIES:
         cases, rows_checked = results[entity.table]
-        by_check = cases.group_by("column", "check").len().sort("len", descending=True) if cases.height else cases
+        by_check = (
+            cases.group_by("column", "check").len().sort("len", descending=True)
+            if cases.height
+            else cases
+        )
         yield dg.AssetCheckResult(
             asset_key=["raw", entity.table],
             check_name="contract_value_rules",
@@ -57,7 +63,10 @@ def raw_contract_value_rules(warehouse: DuckDBResource):
         )
 
 
-@dg.asset_check(asset=["raw", "file_loads"], description="Every landing file was loaded; lists rejected files and why.")
+@dg.asset_check(
+    asset=["raw", "file_loads"],
+    description="Every landing file was loaded; lists rejected files and why.",
+)
 def no_rejected_files(warehouse: DuckDBResource) -> dg.AssetCheckResult:
     with warehouse.get_connection() as connection:
         loads = read_table(connection, "raw", "file_loads")
@@ -68,7 +77,12 @@ def no_rejected_files(warehouse: DuckDBResource) -> dg.AssetCheckResult:
         metadata={
             "rejected_files": rejected.height,
             "rejections": dg.MetadataValue.md(
-                preview_markdown(rejected.select("source_file", "error_rule", "error_column", "error_row", "message"), 50)
+                preview_markdown(
+                    rejected.select(
+                        "source_file", "error_rule", "error_column", "error_row", "message"
+                    ),
+                    50,
+                )
             ),
         },
     )

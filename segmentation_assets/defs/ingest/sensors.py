@@ -1,6 +1,5 @@
 """Re-run the pipeline when a source system drops, replaces or removes a landing file."""
 
-
 import hashlib
 
 import dagster as dg
@@ -22,7 +21,9 @@ def landing_zone_sensor(context: dg.SensorEvaluationContext, landing_zone: Landi
     current = fp.landing_fingerprint(landing_zone.directory)
     changes = fp.landing_changes(previous, current)
     if not any(changes.values()):
-        return dg.SkipReason(f"no landing file added, changed or removed ({len(current)} files watched)")
+        return dg.SkipReason(
+            f"no landing file added, changed or removed ({len(current)} files watched)"
+        )
     cursor = fp.encode(current)
     summary = ", ".join(f"{len(v)} {k}" for k, v in changes.items() if v)
     context.update_cursor(cursor)

@@ -14,26 +14,66 @@ from segmentation_assets.defs.resources import OWNER, WAREHOUSE_POOL, Segmentati
 from segmentation_assets.defs.warehouse_io import read_tables, write_tables
 from segmentation_assets.warehouse import preview_markdown
 
-MARTS = ["fct_order_lines", "fct_weekly_demand", "fct_shipments", "fct_freight", "dim_product", "dim_customer", "dim_location"]
-CROSSWALKS = ["product_crosswalk", "customer_crosswalk", "location_crosswalk", "tms_location_crosswalk", "exceptions"]
+MARTS = [
+    "fct_order_lines",
+    "fct_weekly_demand",
+    "fct_shipments",
+    "fct_freight",
+    "dim_product",
+    "dim_customer",
+    "dim_location",
+]
+CROSSWALKS = [
+    "product_crosswalk",
+    "customer_crosswalk",
+    "location_crosswalk",
+    "tms_location_crosswalk",
+    "exceptions",
+]
 # Which landing entity each optional input comes from, to say why a flag table is empty.
 SOURCE_OF = {"fct_shipments": "wms/shipments", "fct_freight": "tms/freight"}
 
 
 # The columns each rule family reads from the large fact tables: reading no more keeps
 # memory near the size of what is judged (10M+ order lines at scale).
-ORDER_LINE_COLUMNS = ("order_id", "line_number", "sku", "customer_id", "ship_from_location_id", "quantity",
-                      "line_revenue", "is_cancelled", "is_return")
+ORDER_LINE_COLUMNS = (
+    "order_id",
+    "line_number",
+    "sku",
+    "customer_id",
+    "ship_from_location_id",
+    "quantity",
+    "line_revenue",
+    "is_cancelled",
+    "is_return",
+)
 COST_COLUMNS = {
-    "fct_freight": ("shipment_id", "mode", "currency", "freight_cost", "origin_location_id", "origin_code"),
-    "fct_shipments": ("shipment_id", "order_id", "line_number", "sku", "shipped_qty", "handling_cost",
-                      "location_id", "warehouse_code"),
+    "fct_freight": (
+        "shipment_id",
+        "mode",
+        "currency",
+        "freight_cost",
+        "origin_location_id",
+        "origin_code",
+    ),
+    "fct_shipments": (
+        "shipment_id",
+        "order_id",
+        "line_number",
+        "sku",
+        "shipped_qty",
+        "handling_cost",
+        "location_id",
+        "warehouse_code",
+    ),
 }
 
 
 def _flag_metadata(flags: pl.DataFrame, table: str, notes: list[str]) -> dict:
     by_rule = flags.group_by("rule").len().sort("rule") if flags.height else flags
-    metadata = table_metadata(flags, table) | {"flags_by_rule": dg.MetadataValue.md(preview_markdown(by_rule, 30))}
+    metadata = table_metadata(flags, table) | {
+        "flags_by_rule": dg.MetadataValue.md(preview_markdown(by_rule, 30))
+    }
     if notes:
         metadata["note"] = "; ".join(notes)
     return metadata
@@ -49,96 +89,170 @@ def _absent(tables: dict[str, pl.DataFrame | None], names: list[str]) -> list[st
 
 def _spec(schema: str, table: str, description: str, deps: list[list[str]]) -> dict:
     return dict(
-        key=[schema, table], deps=deps, group_name=schema, owners=[OWNER], kinds={"polars", "duckdb"},
-        description=description, pool=WAREHOUSE_POOL,
+        key=[schema, table],
+        deps=deps,
+        group_name=schema,
+        owners=[OWNER],
+        kinds={"polars", "duckdb"},
+        description=description,
+        pool=WAREHOUSE_POOL,
     )
 
 
-@dg.asset(**_spec(
-    "quarantine", "demand_outliers",
-    "Order-line quantities and weekly demand far (in MADs: median absolute deviations) from the SKU's own history; "
-    "flagged, and left out of segmentation when the config says so.",
-    [["marts", "fct_order_lines"], ["marts", "fct_weekly_demand"]],
-))
-def demand_outliers(warehouse: DuckDBResource, settings: SegmentationSettings) -> dg.MaterializeResult:
+@dg.asset(
+    **_spec(
+        "quarantine",
+        "demand_outliers",
+        "Order-line quantities and weekly demand far (in MADs: median absolute deviations) from the SKU's own history; "
+        "flagged, and left out of segmentation when the config says so.",
+        [["marts", "fct_order_lines"], ["marts", "fct_weekly_demand"]],
+    )
+)
+def demand_outliers(
+    warehouse: DuckDBResource, settings: SegmentationSettings
+) -> dg.MaterializeResult:
     rules = settings.load().quality
-    marts = read_tables(warehouse, "marts", ["fct_order_lines", "fct_weekly_demand"],
-                        {"fct_order_lines": ORDER_LINE_COLUMNS})
-    options = dict(min_history=rules.min_history, exclude_from_segmentation=rules.exclude_demand_outliers_from_segmentation)
-    flags = pl.concat([
-        quality.demand_outliers(marts["fct_order_lines"], rules.order_quantity_mad_threshold, **options),
-        quality.weekly_demand_outliers(marts["fct_weekly_demand"], rules.weekly_demand_mad_threshold, **options),
-    ])
+    marts = read_tables(
+        warehouse,
+        "marts",
+        ["fct_order_lines", "fct_weekly_demand"],
+        {"fct_order_lines": ORDER_LINE_COLUMNS},
+    )
+    options = dict(
+        min_history=rules.min_history,
+        exclude_from_segmentation=rules.exclude_demand_outliers_from_segmentation,
+    )
+    flags = pl.concat(
+        [
+            quality.demand_outliers(
+                marts["fct_order_lines"], rules.order_quantity_mad_threshold, **options
+            ),
+            quality.weekly_demand_outliers(
+                marts["fct_weekly_demand"], rules.weekly_demand_mad_threshold, **options
+            ),
+        ]
+    )
     write_tables(warehouse, {("quarantine", "demand_outliers"): flags})
     return dg.MaterializeResult(metadata=_flag_metadata(flags, "quarantine.demand_outliers", []))
 
 
-@dg.asset(**_spec(
-    "quarantine", "cost_to_serve_outliers",
-    "Freight cost per unit (or per shipment) and handling cost per unit far from their lane's or "
-    "warehouse's median; flagged for review, not excluded.",
-    [["marts", "fct_freight"], ["marts", "fct_shipments"]],
-))
-def cost_to_serve_outliers(warehouse: DuckDBResource, settings: SegmentationSettings) -> dg.MaterializeResult:
+@dg.asset(
+    **_spec(
+        "quarantine",
+        "cost_to_serve_outliers",
+        "Freight cost per unit (or per shipment) and handling cost per unit far from their lane's or "
+        "warehouse's median; flagged for review, not excluded.",
+        [["marts", "fct_freight"], ["marts", "fct_shipments"]],
+    )
+)
+def cost_to_serve_outliers(
+    warehouse: DuckDBResource, settings: SegmentationSettings
+) -> dg.MaterializeResult:
     rules = settings.load().quality
     marts = read_tables(warehouse, "marts", ["fct_freight", "fct_shipments"], COST_COLUMNS)
     flags = quality.cost_to_serve_outliers(
-        marts["fct_freight"], marts["fct_shipments"], rules.cost_to_serve_mad_threshold, min_history=rules.min_history
+        marts["fct_freight"],
+        marts["fct_shipments"],
+        rules.cost_to_serve_mad_threshold,
+        min_history=rules.min_history,
     )
     write_tables(warehouse, {("quarantine", "cost_to_serve_outliers"): flags})
     notes = _absent(marts, ["fct_freight", "fct_shipments"])
-    return dg.MaterializeResult(metadata=_flag_metadata(flags, "quarantine.cost_to_serve_outliers", notes))
+    return dg.MaterializeResult(
+        metadata=_flag_metadata(flags, "quarantine.cost_to_serve_outliers", notes)
+    )
 
 
-@dg.asset(**_spec(
-    "quarantine", "impossible_values",
-    "Values that cannot be true (delivery before pickup, negative cost, ship before order, ...), one row per finding.",
-    [["marts", t] for t in MARTS],
-))
+@dg.asset(
+    **_spec(
+        "quarantine",
+        "impossible_values",
+        "Values that cannot be true (delivery before pickup, negative cost, ship before order, ...), one row per finding.",
+        [["marts", t] for t in MARTS],
+    )
+)
 def impossible_values(warehouse: DuckDBResource) -> dg.MaterializeResult:
     needed = quality.columns_read()
     marts = read_tables(warehouse, "marts", list(needed), needed)
     result = quality.impossible_values(marts, as_of=datetime.now(UTC).date())
     write_tables(warehouse, {("quarantine", "impossible_values"): result.flags})
     notes = [f"{s.rule} skipped: {s.reason}" for s in result.skipped]
-    return dg.MaterializeResult(metadata=_flag_metadata(result.flags, "quarantine.impossible_values", notes))
+    return dg.MaterializeResult(
+        metadata=_flag_metadata(result.flags, "quarantine.impossible_values", notes)
+    )
 
 
-@dg.asset(**_spec(
-    "quality", "master_data_scorecard",
-    "Master-data quality per entity: completeness per attribute, match rate per source system, duplicates and conflicts.",
-    [["marts", t] for t in ("dim_product", "dim_customer", "dim_location")] + [["reconcile", t] for t in CROSSWALKS],
-))
+@dg.asset(
+    **_spec(
+        "quality",
+        "master_data_scorecard",
+        "Master-data quality per entity: completeness per attribute, match rate per source system, duplicates and conflicts.",
+        [["marts", t] for t in ("dim_product", "dim_customer", "dim_location")]
+        + [["reconcile", t] for t in CROSSWALKS],
+    )
+)
 def master_data_scorecard(warehouse: DuckDBResource) -> dg.MaterializeResult:
     dims = read_tables(warehouse, "marts", ["dim_product", "dim_customer", "dim_location"])
     recon = read_tables(warehouse, "reconcile", CROSSWALKS)
     scorecard = quality.master_data_scorecard(
-        dims["dim_product"], dims["dim_customer"], dims["dim_location"],
-        recon["product_crosswalk"], recon["customer_crosswalk"], recon["location_crosswalk"],
-        recon["tms_location_crosswalk"], recon["exceptions"],
+        dims["dim_product"],
+        dims["dim_customer"],
+        dims["dim_location"],
+        recon["product_crosswalk"],
+        recon["customer_crosswalk"],
+        recon["location_crosswalk"],
+        recon["tms_location_crosswalk"],
+        recon["exceptions"],
     )
     write_tables(warehouse, {("quality", "master_data_scorecard"): scorecard})
-    match_rates = scorecard.filter(pl.col("metric") == "match_rate").select("subject", "numerator", "denominator", "value")
-    return dg.MaterializeResult(metadata=table_metadata(scorecard, "quality.master_data_scorecard", 10) | {
-        "match_rates": dg.MetadataValue.md(preview_markdown(match_rates, 10)),
-    })
+    match_rates = scorecard.filter(pl.col("metric") == "match_rate").select(
+        "subject", "numerator", "denominator", "value"
+    )
+    return dg.MaterializeResult(
+        metadata=table_metadata(scorecard, "quality.master_data_scorecard", 10)
+        | {
+            "match_rates": dg.MetadataValue.md(preview_markdown(match_rates, 10)),
+        }
+    )
 
 
-@dg.asset(**_spec(
-    "quality", "cleansing_priorities",
-    "What to cleanse first: master-data issues ranked by the revenue they touch, with a recommendation each.",
-    [["quality", "master_data_scorecard"], ["reconcile", "exceptions"], ["marts", "fct_order_lines"]]
-    + [["marts", t] for t in ("dim_product", "dim_customer", "dim_location")],
-))
-def cleansing_priorities(warehouse: DuckDBResource, settings: SegmentationSettings) -> dg.MaterializeResult:
+@dg.asset(
+    **_spec(
+        "quality",
+        "cleansing_priorities",
+        "What to cleanse first: master-data issues ranked by the revenue they touch, with a recommendation each.",
+        [
+            ["quality", "master_data_scorecard"],
+            ["reconcile", "exceptions"],
+            ["marts", "fct_order_lines"],
+        ]
+        + [["marts", t] for t in ("dim_product", "dim_customer", "dim_location")],
+    )
+)
+def cleansing_priorities(
+    warehouse: DuckDBResource, settings: SegmentationSettings
+) -> dg.MaterializeResult:
     target = settings.load().scorecard.completeness_target
-    scorecard = read_tables(warehouse, "quality", ["master_data_scorecard"])["master_data_scorecard"]
-    marts = read_tables(warehouse, "marts", ["fct_order_lines", "dim_product", "dim_customer", "dim_location"],
-                  {"fct_order_lines": ORDER_LINE_COLUMNS})
+    scorecard = read_tables(warehouse, "quality", ["master_data_scorecard"])[
+        "master_data_scorecard"
+    ]
+    marts = read_tables(
+        warehouse,
+        "marts",
+        ["fct_order_lines", "dim_product", "dim_customer", "dim_location"],
+        {"fct_order_lines": ORDER_LINE_COLUMNS},
+    )
     exceptions = read_tables(warehouse, "reconcile", ["exceptions"])["exceptions"]
     priorities = quality.cleansing_priorities(
-        scorecard, exceptions, marts["fct_order_lines"], completeness_target=target,
-        dim_product=marts["dim_product"], dim_customer=marts["dim_customer"], dim_location=marts["dim_location"],
+        scorecard,
+        exceptions,
+        marts["fct_order_lines"],
+        completeness_target=target,
+        dim_product=marts["dim_product"],
+        dim_customer=marts["dim_customer"],
+        dim_location=marts["dim_location"],
     )
     write_tables(warehouse, {("quality", "cleansing_priorities"): priorities})
-    return dg.MaterializeResult(metadata=table_metadata(priorities, "quality.cleansing_priorities", 10))
+    return dg.MaterializeResult(
+        metadata=table_metadata(priorities, "quality.cleansing_priorities", 10)
+    )

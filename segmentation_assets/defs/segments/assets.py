@@ -22,160 +22,288 @@ from segmentation_assets.warehouse import preview_markdown
 
 
 def _spec(table: str, description: str, deps: list[list[str]]) -> dict:
-    return dict(key=["segments", table], deps=deps, group_name="segments", owners=[OWNER],
-                kinds={"polars", "duckdb"}, description=description, pool=WAREHOUSE_POOL)
+    return dict(
+        key=["segments", table],
+        deps=deps,
+        group_name="segments",
+        owners=[OWNER],
+        kinds={"polars", "duckdb"},
+        description=description,
+        pool=WAREHOUSE_POOL,
+    )
 
 
 def _md(png: bytes, alt: str) -> dg.MetadataValue:
     return dg.MetadataValue.md(plots.png_markdown(png, alt))
 
 
-def _baseline(warehouse: DuckDBResource, config: SegmentationConfig, entity_type: EntityType) -> dg.MaterializeResult:
+def _baseline(
+    warehouse: DuckDBResource, config: SegmentationConfig, entity_type: EntityType
+) -> dg.MaterializeResult:
     prefix, id_column = entity_type, ID_COLUMNS[entity_type][0]
     features = read_tables(warehouse, "features", [f"{prefix}_features"])[f"{prefix}_features"]
     segments = baseline_segments(features, entity_type, id_column)
     write_tables(warehouse, {("segments", f"{prefix}_baseline"): segments})
     revenue = features["total_revenue"].cast(pl.Float64).fill_null(0).to_numpy()
-    thresholds = (config.features.abc_thresholds if entity_type == "product"
-                  else config.features.profitability_thresholds)
-    return dg.MaterializeResult(metadata=table_metadata(segments, f"segments.{prefix}_baseline") | {
-        "matrix": dg.MetadataValue.md("Entities (share of revenue %) per cell\n\n"
-                                      + preview_markdown(baseline_matrix(features, entity_type), 10)),
-        "pareto_curve": _md(plots.pareto_curve(revenue, thresholds, f"{prefix.title()} revenue Pareto"), "Pareto curve"),
-    })
+    thresholds = (
+        config.features.abc_thresholds
+        if entity_type == "product"
+        else config.features.profitability_thresholds
+    )
+    return dg.MaterializeResult(
+        metadata=table_metadata(segments, f"segments.{prefix}_baseline")
+        | {
+            "matrix": dg.MetadataValue.md(
+                "Entities (share of revenue %) per cell\n\n"
+                + preview_markdown(baseline_matrix(features, entity_type), 10)
+            ),
+            "pareto_curve": _md(
+                plots.pareto_curve(revenue, thresholds, f"{prefix.title()} revenue Pareto"),
+                "Pareto curve",
+            ),
+        }
+    )
 
 
-@dg.asset(**_spec("product_baseline", "ABC (revenue 80/15/5) x XYZ (demand CoV 0.5/1.0): the nine-cell rule "
-                  "segmentation every model is compared against, and the fallback.", [["features", "product_features"]]))
-def product_baseline(warehouse: DuckDBResource, settings: SegmentationSettings) -> dg.MaterializeResult:
+@dg.asset(
+    **_spec(
+        "product_baseline",
+        "ABC (revenue 80/15/5) x XYZ (demand CoV 0.5/1.0): the nine-cell rule "
+        "segmentation every model is compared against, and the fallback.",
+        [["features", "product_features"]],
+    )
+)
+def product_baseline(
+    warehouse: DuckDBResource, settings: SegmentationSettings
+) -> dg.MaterializeResult:
     return _baseline(warehouse, settings.load(), "product")
 
 
-@dg.asset(**_spec("customer_baseline", "Profitability after cost to serve (A/B/C) x cost to serve per order "
-                  "(low/medium/high): the customers' rule segmentation and fallback.", [["features", "customer_features"]]))
-def customer_baseline(warehouse: DuckDBResource, settings: SegmentationSettings) -> dg.MaterializeResult:
+@dg.asset(
+    **_spec(
+        "customer_baseline",
+        "Profitability after cost to serve (A/B/C) x cost to serve per order "
+        "(low/medium/high): the customers' rule segmentation and fallback.",
+        [["features", "customer_features"]],
+    )
+)
+def customer_baseline(
+    warehouse: DuckDBResource, settings: SegmentationSettings
+) -> dg.MaterializeResult:
     return _baseline(warehouse, settings.load(), "customer")
 
 
-def _fit(warehouse: DuckDBResource, config: SegmentationConfig, entity_type: EntityType
-         ) -> tuple[Segmentation, pl.DataFrame | None]:
+def _fit(
+    warehouse: DuckDBResource, config: SegmentationConfig, entity_type: EntityType
+) -> tuple[Segmentation, pl.DataFrame | None]:
     prefix = entity_type
     tables = read_tables(warehouse, "features", [f"{prefix}_features", f"{prefix}_feature_windows"])
     baseline = read_tables(warehouse, "segments", [f"{prefix}_baseline"])[f"{prefix}_baseline"]
     windows = tables[f"{prefix}_feature_windows"]
-    return segment_entities(tables[f"{prefix}_features"], entity_type, config, window_frames=windows,
-                            baseline=baseline), windows
+    return segment_entities(
+        tables[f"{prefix}_features"], entity_type, config, window_frames=windows, baseline=baseline
+    ), windows
 
 
-def _model_metadata(segmentation: Segmentation, version: str, is_new: bool, figures: dict[str, bytes]) -> dict:
+def _model_metadata(
+    segmentation: Segmentation, version: str, is_new: bool, figures: dict[str, bytes]
+) -> dict:
     model = segmentation.model
     profiles = segmentation.profiles.with_columns(
-        pl.col("segment_id").replace_strict(segmentation.segment_names, return_dtype=pl.Utf8).alias("segment_name")
+        pl.col("segment_id")
+        .replace_strict(segmentation.segment_names, return_dtype=pl.Utf8)
+        .alias("segment_name")
     ).select("segment_id", "segment_name", pl.exclude("segment_id", "segment_name"))
     explanation = segmentation.explanations
     metrics = {k: v for k, v in segmentation.metrics.items() if v is not None}
-    described = {name: f"median {label}" for name, label in labels(segmentation.entity_type).items()}
-    return table_metadata(profiles, f"segments.{segmentation.entity_type}_segments", 10, descriptions=described) | {
+    described = {
+        name: f"median {label}" for name, label in labels(segmentation.entity_type).items()
+    }
+    return table_metadata(
+        profiles, f"segments.{segmentation.entity_type}_segments", 10, descriptions=described
+    ) | {
         "model_version": version,
         "new_version": is_new,
         "algorithm": f"{model.chosen.algorithm}, k={model.chosen.k} before constraints, "
-                     f"{int(model.labels.max()) + 1} segments after",
+        f"{int(model.labels.max()) + 1} segments after",
         "metrics": dg.MetadataValue.json(metrics),
-        "candidates": dg.MetadataValue.md(preview_markdown(model.scores.with_columns(pl.selectors.float().round(3)), 40)),
+        "candidates": dg.MetadataValue.md(
+            preview_markdown(model.scores.with_columns(pl.selectors.float().round(3)), 40)
+        ),
         "constraints_before": dg.MetadataValue.md(preview_markdown(model.constraints.before, 30)),
         "constraints_after": dg.MetadataValue.md(preview_markdown(model.constraints.after, 30)),
-        "constraint_actions": "\n".join(model.constraints.actions) or "none: every segment met the constraints",
+        "constraint_actions": "\n".join(model.constraints.actions)
+        or "none: every segment met the constraints",
         "segment_sizes": _md(figures["segment_sizes"], "segment sizes"),
         "segment_scatter": _md(figures["segment_scatter"], "segment scatter"),
         "global_importance": _md(figures["global_importance"], "feature importance"),
         "decision_rules": dg.MetadataValue.md("```\n" + explanation.tree_rules + "\n```"),
-        "example_explanations": dg.MetadataValue.md(preview_markdown(
-            explanation.entities.select("entity_id", "segment_name", "explanation"), 8)),
-        "stability_windows": dg.MetadataValue.md(preview_markdown(segmentation.stability.windows, 10)),
+        "example_explanations": dg.MetadataValue.md(
+            preview_markdown(
+                explanation.entities.select("entity_id", "segment_name", "explanation"), 8
+            )
+        ),
+        "stability_windows": dg.MetadataValue.md(
+            preview_markdown(segmentation.stability.windows, 10)
+        ),
         "migration_matrix": _md(figures["migration_matrix"], "migration matrix")
-        if "migration_matrix" in figures else "no windows",
-        "bootstrap_stability": dg.MetadataValue.md(preview_markdown(segmentation.stability.bootstrap, 20)),
+        if "migration_matrix" in figures
+        else "no windows",
+        "bootstrap_stability": dg.MetadataValue.md(
+            preview_markdown(segmentation.stability.bootstrap, 20)
+        ),
     }
 
 
-def _stability_check(segmentation: Segmentation, config: SegmentationConfig, asset: str) -> dg.AssetCheckResult:
+def _stability_check(
+    segmentation: Segmentation, config: SegmentationConfig, asset: str
+) -> dg.AssetCheckResult:
     problems = segmentation.stability.failures(config.segmentation)
     return dg.AssetCheckResult(
-        asset_key=dg.AssetKey(["segments", asset]), check_name="stable_out_of_sample",
-        passed=not problems, severity=dg.AssetCheckSeverity.ERROR,
+        asset_key=dg.AssetKey(["segments", asset]),
+        check_name="stable_out_of_sample",
+        passed=not problems,
+        severity=dg.AssetCheckSeverity.ERROR,
         description="; ".join(problems) or "stable across rolling windows and bootstrap samples",
-        metadata={"mean_adjusted_rand": segmentation.stability.mean_adjusted_rand or 0.0,
-                  "min_bootstrap_jaccard": segmentation.metrics.get("min_bootstrap_jaccard") or 0.0},
+        metadata={
+            "mean_adjusted_rand": segmentation.stability.mean_adjusted_rand or 0.0,
+            "min_bootstrap_jaccard": segmentation.metrics.get("min_bootstrap_jaccard") or 0.0,
+        },
     )
 
 
-MODEL_DEPS = [["features", f"{p}_{t}"] for p in ("product", "customer") for t in ("features", "feature_windows")] + [
-    ["segments", "product_baseline"], ["segments", "customer_baseline"]]
+MODEL_DEPS = [
+    ["features", f"{p}_{t}"]
+    for p in ("product", "customer")
+    for t in ("features", "feature_windows")
+] + [["segments", "product_baseline"], ["segments", "customer_baseline"]]
 REGISTRY_TABLES = ("model_versions", "assignments", "explanations")
 
 
 def _model_spec(table: str, kinds: set[str], description: str) -> dg.AssetSpec:
     # skippable: an entity type that cannot be fitted leaves its outputs (and the registry) as they were
-    return dg.AssetSpec(["segments", table], deps=MODEL_DEPS, group_name="segments", owners=[OWNER], kinds=kinds,
-                        description=description, skippable=True)
+    return dg.AssetSpec(
+        ["segments", table],
+        deps=MODEL_DEPS,
+        group_name="segments",
+        owners=[OWNER],
+        kinds=kinds,
+        description=description,
+        skippable=True,
+    )
 
 
 @dg.multi_asset(
     specs=[
-        _model_spec("product_segments", {"scikitlearn", "duckdb"}, "The chosen product segmentation: candidates scored, "
-                    "constraints enforced, segments named, stability and explanations; one row per segment."),
-        _model_spec("customer_segments", {"scikitlearn", "duckdb"}, "The chosen customer segmentation, as for products."),
-        _model_spec("model_versions", {"duckdb"}, "The model registry: one row per fitted segmentation, its id derived "
-                    "from data snapshot, config and code version; which one is current per entity type."),
-        _model_spec("assignments", {"duckdb"}, "Segment of every product and customer, keyed by model version; "
-                    "segments.current_assignments serves the current versions."),
-        _model_spec("explanations", {"shap", "duckdb"}, "Each entity's top drivers in plain words, keyed by model version."),
+        _model_spec(
+            "product_segments",
+            {"scikitlearn", "duckdb"},
+            "The chosen product segmentation: candidates scored, "
+            "constraints enforced, segments named, stability and explanations; one row per segment.",
+        ),
+        _model_spec(
+            "customer_segments",
+            {"scikitlearn", "duckdb"},
+            "The chosen customer segmentation, as for products.",
+        ),
+        _model_spec(
+            "model_versions",
+            {"duckdb"},
+            "The model registry: one row per fitted segmentation, its id derived "
+            "from data snapshot, config and code version; which one is current per entity type.",
+        ),
+        _model_spec(
+            "assignments",
+            {"duckdb"},
+            "Segment of every product and customer, keyed by model version; "
+            "segments.current_assignments serves the current versions.",
+        ),
+        _model_spec(
+            "explanations",
+            {"shap", "duckdb"},
+            "Each entity's top drivers in plain words, keyed by model version.",
+        ),
     ],
     check_specs=[
-        dg.AssetCheckSpec("stable_out_of_sample", asset=["segments", a], description="Rolling-window adjusted Rand "
-                          "index and bootstrap Jaccard per segment at or above the configured levels.")
+        dg.AssetCheckSpec(
+            "stable_out_of_sample",
+            asset=["segments", a],
+            description="Rolling-window adjusted Rand "
+            "index and bootstrap Jaccard per segment at or above the configured levels.",
+        )
         for a in ("product_segments", "customer_segments")
     ],
     pool=WAREHOUSE_POOL,
     name="segmentation_models",
 )
-def segmentation_models(context: dg.AssetExecutionContext, warehouse: DuckDBResource, settings: SegmentationSettings):
+def segmentation_models(
+    context: dg.AssetExecutionContext, warehouse: DuckDBResource, settings: SegmentationSettings
+):
     config = settings.load()
     versions: dict[str, str] = {}
     failures: list[str] = []
     for entity_type in ("product", "customer"):
         try:
             segmentation, windows = _fit(warehouse, config, entity_type)
-        except ValueError as error:  # too few entities or no usable feature: say so, keep the current version
+        except (
+            ValueError
+        ) as error:  # too few entities or no usable feature: say so, keep the current version
             failures.append(f"{entity_type} segmentation not fitted: {error}")
-            yield dg.AssetCheckResult(asset_key=["segments", f"{entity_type}_segments"], check_name="stable_out_of_sample",
-                                      passed=False, severity=dg.AssetCheckSeverity.ERROR, description=failures[-1])
+            yield dg.AssetCheckResult(
+                asset_key=["segments", f"{entity_type}_segments"],
+                check_name="stable_out_of_sample",
+                passed=False,
+                severity=dg.AssetCheckSeverity.ERROR,
+                description=failures[-1],
+            )
             continue
         figures = model_figures(segmentation)
         with warehouse.get_connection() as connection:
-            version, is_new = register_segmentation(connection, segmentation, config, windows, figures,
-                                                    datetime.now(UTC))
-        write_tables(warehouse, {("segments", f"{entity_type}_segments"): segmentation.profiles.with_columns(
-            pl.lit(version).alias("model_version"))})
+            version, is_new = register_segmentation(
+                connection, segmentation, config, windows, figures, datetime.now(UTC)
+            )
+        write_tables(
+            warehouse,
+            {
+                ("segments", f"{entity_type}_segments"): segmentation.profiles.with_columns(
+                    pl.lit(version).alias("model_version")
+                )
+            },
+        )
         versions[entity_type] = version
-        context.log.info(f"{entity_type} segmentation {version} ({'new' if is_new else 'same as before'})")
-        yield dg.MaterializeResult(asset_key=["segments", f"{entity_type}_segments"],
-                                   metadata=_model_metadata(segmentation, version, is_new, figures))
+        context.log.info(
+            f"{entity_type} segmentation {version} ({'new' if is_new else 'same as before'})"
+        )
+        yield dg.MaterializeResult(
+            asset_key=["segments", f"{entity_type}_segments"],
+            metadata=_model_metadata(segmentation, version, is_new, figures),
+        )
         yield _stability_check(segmentation, config, f"{entity_type}_segments")
     if versions:
         yield from _registry_results(warehouse, versions)
     if failures:
-        raise dg.Failure(description="; ".join(failures) + ". The current versions stay as they were.")
+        raise dg.Failure(
+            description="; ".join(failures) + ". The current versions stay as they were."
+        )
 
 
 def _registry_results(warehouse: DuckDBResource, versions: dict[str, str]):
     with warehouse.get_connection() as connection:
-        counts = {t: connection.execute(f"select count(*) from segments.{t}").fetchone()[0] for t in REGISTRY_TABLES}
-        current = connection.execute("select model_version, entity_type, algorithm, k from segments.model_versions "
-                                     "where is_current order by entity_type").pl()
+        counts = {
+            t: connection.execute(f"select count(*) from segments.{t}").fetchone()[0]
+            for t in REGISTRY_TABLES
+        }
+        current = connection.execute(
+            "select model_version, entity_type, algorithm, k from segments.model_versions "
+            "where is_current order by entity_type"
+        ).pl()
     for table, rows in counts.items():
-        yield dg.MaterializeResult(asset_key=["segments", table], metadata={
-            "dagster/row_count": int(rows), "dagster/table_name": f"segments.{table}",
-            "current_versions": dg.MetadataValue.json(versions),
-            "preview": dg.MetadataValue.md(preview_markdown(current, 5)),
-        })
+        yield dg.MaterializeResult(
+            asset_key=["segments", table],
+            metadata={
+                "dagster/row_count": int(rows),
+                "dagster/table_name": f"segments.{table}",
+                "current_versions": dg.MetadataValue.json(versions),
+                "preview": dg.MetadataValue.md(preview_markdown(current, 5)),
+            },
+        )

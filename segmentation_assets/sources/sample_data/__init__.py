@@ -28,11 +28,19 @@ from .reference_data import inventory_snapshots, market_index, supplier_risk, su
 from .settings import N_WEEKS, SCALES, WINDOW_END, WINDOW_START, Scale, epoch_seconds
 from .writer import LandingWriter
 
-__all__ = ["generate_sample_data", "ARCHETYPES", "KNOWN_MODES", "SCALES", "WINDOW_START", "WINDOW_END"]
+__all__ = [
+    "generate_sample_data",
+    "ARCHETYPES",
+    "KNOWN_MODES",
+    "SCALES",
+    "WINDOW_START",
+    "WINDOW_END",
+]
 
 
-def generate_sample_data(out_dir: Path, scale: Scale = "small", seed: int = 42,
-                         only_required: bool = False) -> dict[str, Any]:
+def generate_sample_data(
+    out_dir: Path, scale: Scale = "small", seed: int = 42, only_required: bool = False
+) -> dict[str, Any]:
     """Write the landing zone and ground truth; returns counts per entity, files written, seconds.
 
     Replaces `out_dir/landing` and `out_dir/ground_truth` (the generator owns both). With
@@ -53,8 +61,12 @@ def generate_sample_data(out_dir: Path, scale: Scale = "small", seed: int = 42,
     customers = build_customers(spec, seed, dc_ids)
     plan = plan_demand(spec, seed, products, np.array([c.peak_week for c in CATEGORIES]), customers)
     status, launch = lifecycle(plan, seed)
-    products = products.with_columns(lifecycle_status=pl.Series(status), launch_date=pl.Series(launch))
-    foreign = None if only_required else build_foreign_systems(spec, seed, products, customers, locations)
+    products = products.with_columns(
+        lifecycle_status=pl.Series(status), launch_date=pl.Series(launch)
+    )
+    foreign = (
+        None if only_required else build_foreign_systems(spec, seed, products, customers, locations)
+    )
 
     writer = LandingWriter(out_dir)
     master = [epoch_seconds(WINDOW_END + timedelta(days=1), 3, i) for i in range(10)]
@@ -64,7 +76,11 @@ def generate_sample_data(out_dir: Path, scale: Scale = "small", seed: int = 42,
     if foreign is not None:
         suppliers = supplier_ids(spec)
         writer.write("erp/locations.csv", locations, master[2])
-        writer.write("erp/inventory_snapshots.csv", inventory_snapshots(seed, plan, products, dc_ids), master[3])
+        writer.write(
+            "erp/inventory_snapshots.csv",
+            inventory_snapshots(seed, plan, products, dc_ids),
+            master[3],
+        )
         writer.write("erp/supply.csv", supply(seed, products, suppliers), master[4])
         writer.write("wms/items.csv", foreign.items, master[5])
         writer.write("wms/warehouses.csv", foreign.warehouses, master[6])
@@ -72,10 +88,13 @@ def generate_sample_data(out_dir: Path, scale: Scale = "small", seed: int = 42,
         writer.write("external/supplier_risk.csv", supplier_risk(seed, suppliers), master[8])
         writer.write("external/market_index.csv", market_index(seed), master[9])
 
-    defects = defects_frame((foreign.defects if foreign else []) + flow.defects) \
-        .sort(["system", "entity", "source_file", "row_number", "defect"], nulls_last=True)
+    defects = defects_frame((foreign.defects if foreign else []) + flow.defects).sort(
+        ["system", "entity", "source_file", "row_number", "defect"], nulls_last=True
+    )
     frames: dict[str, pl.DataFrame] = {
-        "archetypes.csv": pl.DataFrame({"sku": products["sku"], "archetype": plan.archetype.tolist()}),
+        "archetypes.csv": pl.DataFrame(
+            {"sku": products["sku"], "archetype": plan.archetype.tolist()}
+        ),
         "planted_defects.csv": defects,
     }
     if foreign is not None:
@@ -84,7 +103,10 @@ def generate_sample_data(out_dir: Path, scale: Scale = "small", seed: int = 42,
     manifest = _manifest(spec.name, seed, only_required, writer, flow, defects, plan.archetype)
     gt_files = write_ground_truth(out_dir / "ground_truth", frames, manifest)
     return {
-        "scale": spec.name, "seed": seed, "only_required": only_required, "out_dir": str(out_dir),
+        "scale": spec.name,
+        "seed": seed,
+        "only_required": only_required,
+        "out_dir": str(out_dir),
         "counts": writer.rows_per_entity(),
         "files": [str(f["path"]) for f in writer.files] + [f"ground_truth/{f}" for f in gt_files],
         "planted_defects": defects.height,
@@ -92,32 +114,60 @@ def generate_sample_data(out_dir: Path, scale: Scale = "small", seed: int = 42,
     }
 
 
-def _tms_crosswalk(flow: FlowResult, foreign: ForeignSystems, locations: pl.DataFrame,
-                   customers: pl.DataFrame) -> pl.DataFrame:
+def _tms_crosswalk(
+    flow: FlowResult, foreign: ForeignSystems, locations: pl.DataFrame, customers: pl.DataFrame
+) -> pl.DataFrame:
     """Every code the TMS used, with the ERP location (origin) or customer (destination) it means."""
-    origin = {code: loc for loc, codes in zip(locations["location_id"], foreign.origin_codes) for code in codes}
+    origin = {
+        code: loc
+        for loc, codes in zip(locations["location_id"], foreign.origin_codes)
+        for code in codes
+    }
     destination = dict(zip(foreign.destination_code_by_cust, customers["customer_id"]))
     dest_method = dict(zip(foreign.destination_code_by_cust, foreign.destination_methods))
     rows = []
     for code, role in sorted(flow.tms_codes, key=lambda x: (x[1], x[0])):
         if role == "origin":
-            rows.append((code, role, origin.get(code), code in origin, foreign.origin_methods.get(code)))
+            rows.append(
+                (code, role, origin.get(code), code in origin, foreign.origin_methods.get(code))
+            )
         else:
-            rows.append((code, role, destination.get(code), code in destination, dest_method.get(code)))
-    return pl.DataFrame(rows, orient="row", schema={
-        "code": pl.String, "role": pl.String, "true_erp_id": pl.String, "matchable": pl.Boolean,
-        "expected_match_method": pl.String})
+            rows.append(
+                (code, role, destination.get(code), code in destination, dest_method.get(code))
+            )
+    return pl.DataFrame(
+        rows,
+        orient="row",
+        schema={
+            "code": pl.String,
+            "role": pl.String,
+            "true_erp_id": pl.String,
+            "matchable": pl.Boolean,
+            "expected_match_method": pl.String,
+        },
+    )
 
 
-def _manifest(scale: str, seed: int, only_required: bool, writer: LandingWriter, flow: FlowResult,
-              defects: pl.DataFrame, archetype: np.ndarray) -> dict[str, Any]:
+def _manifest(
+    scale: str,
+    seed: int,
+    only_required: bool,
+    writer: LandingWriter,
+    flow: FlowResult,
+    defects: pl.DataFrame,
+    archetype: np.ndarray,
+) -> dict[str, Any]:
     names, counts = np.unique(archetype, return_counts=True)
     return {
         "generator": "segmentation_assets.sources.sample_data",
         "seed": seed,
         "scale": scale,
         "only_required": only_required,
-        "window": {"start": WINDOW_START.isoformat(), "end": WINDOW_END.isoformat(), "weeks": N_WEEKS},
+        "window": {
+            "start": WINDOW_START.isoformat(),
+            "end": WINDOW_END.isoformat(),
+            "weeks": N_WEEKS,
+        },
         "counts": writer.rows_per_entity(),
         "order_lines": flow.line_stats,
         "archetypes": {str(n): int(c) for n, c in zip(names, counts)},

@@ -17,18 +17,40 @@ import polars as pl
 from .settings import N_WEEKS, ScaleSpec, stream, week_start
 
 ARCHETYPES: tuple[str, ...] = (
-    "fast_stable", "seasonal", "trending", "intermittent", "lumpy", "new_launch", "phase_out",
+    "fast_stable",
+    "seasonal",
+    "trending",
+    "intermittent",
+    "lumpy",
+    "new_launch",
+    "phase_out",
 )
-ARCHETYPE_SHARE = (0.10, 0.11, 0.11, 0.24, 0.14, 0.16, 0.14)  # of SKUs; a long tail of intermittent ones
+ARCHETYPE_SHARE = (
+    0.10,
+    0.11,
+    0.11,
+    0.24,
+    0.14,
+    0.16,
+    0.14,
+)  # of SKUs; a long tail of intermittent ones
 CONTINUOUS = ("fast_stable", "seasonal", "trending")  # sold every week from the window start
 NEW_LAUNCH_WEEKS = (8, 24)  # first sale this many weeks before the window end
 PHASE_OUT_LAST_WEEK = (84, 101)  # week index after which a phase-out SKU sells nothing
 # Every archetype carries a real share of the units (7-25%, above the engine's 5% volume floor
 # per segment): mature sellers run at moderate levels, new launches are pushed at launch,
 # intermittent SKUs sell whole case packs and lumpy SKUs bulk/project quantities.
-LEVEL_MEDIAN = {"fast_stable": 30.0, "seasonal": 28.0, "trending": 24.0, "new_launch": 100.0,
-                "phase_out": 32.0}  # median weekly units per SKU (x the scale's volume factor)
-LEVEL_SIGMA = {"fast_stable": 0.6, "new_launch": 0.5}  # lognormal spread of the levels; 0.75 otherwise
+LEVEL_MEDIAN = {
+    "fast_stable": 30.0,
+    "seasonal": 28.0,
+    "trending": 24.0,
+    "new_launch": 100.0,
+    "phase_out": 32.0,
+}  # median weekly units per SKU (x the scale's volume factor)
+LEVEL_SIGMA = {
+    "fast_stable": 0.6,
+    "new_launch": 0.5,
+}  # lognormal spread of the levels; 0.75 otherwise
 NEW_LAUNCH_RAMP_WEEKS = 3.0  # time constant of the post-launch ramp-up
 ORDER_WEEK_SHARE = {"intermittent": (0.08, 0.25), "lumpy": (0.06, 0.18)}  # weeks with an order
 CASE_PACKS = (20, 24, 25, 30, 36, 40, 48, 50, 60)  # units per case (x volume factor)
@@ -61,8 +83,13 @@ def assign_archetypes(n_skus: int, rng: np.random.Generator) -> np.ndarray:
     return labels[rng.permutation(n_skus)]
 
 
-def plan_demand(spec: ScaleSpec, seed: int, products: pl.DataFrame, peak_weeks: np.ndarray,
-                customers: pl.DataFrame) -> DemandPlan:
+def plan_demand(
+    spec: ScaleSpec,
+    seed: int,
+    products: pl.DataFrame,
+    peak_weeks: np.ndarray,
+    customers: pl.DataFrame,
+) -> DemandPlan:
     """Weekly units per SKU by archetype, line counts calibrated to the scale's target."""
     rng = stream(seed, "demand")
     n = products.height
@@ -94,7 +121,10 @@ def plan_demand(spec: ScaleSpec, seed: int, products: pl.DataFrame, peak_weeks: 
     mult[m] = level("trending", m)[:, None] * growth
 
     m = arch == "new_launch"
-    lo, hi, k = *NEW_LAUNCH_WEEKS, m.sum()  # a steady cadence: launches spread evenly over the window
+    lo, hi, k = (
+        *NEW_LAUNCH_WEEKS,
+        m.sum(),
+    )  # a steady cadence: launches spread evenly over the window
     slot = (rng.permutation(k) + rng.random(k)) / k
     launch = N_WEEKS - lo - np.floor((hi - lo + 1) * slot).astype(np.int64)
     since = t[None, :] - launch[:, None]
@@ -113,7 +143,7 @@ def plan_demand(spec: ScaleSpec, seed: int, products: pl.DataFrame, peak_weeks: 
     units = np.rint(mult * noise).astype(np.int64)
     nl = arch == "new_launch"
     units[nl, launch] = np.maximum(units[nl, launch], 1)  # the launch week always sells
-    units[arch == "phase_out"] *= (t[None, :] < last[:, None])
+    units[arch == "phase_out"] *= t[None, :] < last[:, None]
 
     for name, size in (("intermittent", _intermittent_sizes), ("lumpy", _lumpy_sizes)):
         m = arch == name
@@ -140,7 +170,9 @@ def _lumpy_sizes(rng: np.random.Generator, shape: tuple[int, int], vf: float) ->
     return np.ceil(rng.lognormal(np.log(LUMPY_MEDIAN * vf), LUMPY_SIGMA, shape)).astype(np.int64)
 
 
-def _line_counts(arch: np.ndarray, units: np.ndarray, target: int, rng: np.random.Generator) -> np.ndarray:
+def _line_counts(
+    arch: np.ndarray, units: np.ndarray, target: int, rng: np.random.Generator
+) -> np.ndarray:
     """Order lines per SKU-week: one for intermittent weeks, 1-2 for lumpy, and for the
     rest a count growing with volume, scaled so the total meets the scale's target."""
     lines = np.zeros_like(units)
@@ -150,7 +182,7 @@ def _line_counts(arch: np.ndarray, units: np.ndarray, target: int, rng: np.rando
     lines[lumpy] += (units[lumpy] > 1) & (rng.random(units[lumpy].shape) < 0.3)
     dense = units[~sparse].astype(np.float64)
     remaining = max(0, target - int(lines.sum()))
-    power = np.where(dense > 0, dense ** 0.75, 0.0)
+    power = np.where(dense > 0, dense**0.75, 0.0)
     lo, hi = 0.0, 1e3
     for _ in range(60):
         c = (lo + hi) / 2
@@ -161,15 +193,21 @@ def _line_counts(arch: np.ndarray, units: np.ndarray, target: int, rng: np.rando
     return lines
 
 
-def _customer_affinity(spec: ScaleSpec, arch: np.ndarray, customers: pl.DataFrame,
-                       rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+def _customer_affinity(
+    spec: ScaleSpec, arch: np.ndarray, customers: pl.DataFrame, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray]:
     """Each SKU is bought by a subset of customers, bigger customers more likely and more often;
     lumpy SKUs go mostly to industrial and wholesale accounts."""
     n_cust = customers.height
     size = customers["size"].to_numpy()
     bulk = np.isin(customers["channel"].to_numpy(), ("industrial", "wholesale"))
-    frac_range = {"fast_stable": (0.3, 0.6), "seasonal": (0.15, 0.4), "trending": (0.15, 0.4),
-                  "new_launch": (0.1, 0.3), "phase_out": (0.1, 0.3)}
+    frac_range = {
+        "fast_stable": (0.3, 0.6),
+        "seasonal": (0.15, 0.4),
+        "trending": (0.15, 0.4),
+        "new_launch": (0.1, 0.3),
+        "phase_out": (0.1, 0.3),
+    }
     cdf_parts: list[np.ndarray] = []
     idx_parts: list[np.ndarray] = []
     log_size = np.log(size)
@@ -206,6 +244,10 @@ def lifecycle(plan: DemandPlan, seed: int) -> tuple[list[str], list[date]]:
     status[po] = np.where(last_sale[po] < 88, "discontinued", "phase_out")
     old = [date(2012, 1, 2) + timedelta(days=int(d)) for d in rng.integers(0, 4400, n)]
     lead = rng.integers(7, 29, n)
-    launch = [week_start(int(plan.launch_week[i])) - timedelta(days=int(lead[i]))
-              if plan.archetype[i] == "new_launch" else old[i] for i in range(n)]
+    launch = [
+        week_start(int(plan.launch_week[i])) - timedelta(days=int(lead[i]))
+        if plan.archetype[i] == "new_launch"
+        else old[i]
+        for i in range(n)
+    ]
     return status.tolist(), launch

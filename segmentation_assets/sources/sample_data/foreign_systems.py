@@ -13,16 +13,49 @@ from .catalogue import CATEGORIES, name_key
 from .ground_truth import defect
 from .master_data import COUNTRIES
 from .settings import ScaleSpec, stream
-from .spellings import (CUSTOMER_STYLES, LOCATION_STYLES, SKU_STYLES, TMS_CUSTOMER_STYLES,
-                        TMS_ORIGIN_STYLES, pick_styles, short_name, spell_code, vary_case_and_spacing)
+from .spellings import (
+    CUSTOMER_STYLES,
+    LOCATION_STYLES,
+    SKU_STYLES,
+    TMS_CUSTOMER_STYLES,
+    TMS_ORIGIN_STYLES,
+    pick_styles,
+    short_name,
+    spell_code,
+    vary_case_and_spacing,
+)
 
-PACKAGING = ("EURO PALLET 1200X800", "STRETCH FILM 500MM 23MY", "CARTON 600X400X400",
-             "PALLET COLLAR 1200X800", "DUNNAGE AIR PILLOW 200X100", "LABEL ROLL 100X150 THERMAL",
-             "STRAPPING BAND PP 12MM", "TAPE PACKING BROWN 50MM", "SLIP SHEET 1200X800", "CORNER BOARD 35X35")
-PROSPECTS = ("Helios Werkzeug GmbH", "Nordlicht Baubedarf AG", "Quercus Outillage SARL",
-             "Tulipa Techniek B.V.", "Vesuvio Ferramenta S.r.l.")
-ACCOUNT_MANAGERS = ("Anna Schneider", "Lukas Weber", "Claire Martin", "Jonas Berg", "Sofia Romano",
-                    "Pieter de Wit", "Marta Nowicka", "Oliver Grant", "Elena Ruiz", "Henrik Dahl")
+PACKAGING = (
+    "EURO PALLET 1200X800",
+    "STRETCH FILM 500MM 23MY",
+    "CARTON 600X400X400",
+    "PALLET COLLAR 1200X800",
+    "DUNNAGE AIR PILLOW 200X100",
+    "LABEL ROLL 100X150 THERMAL",
+    "STRAPPING BAND PP 12MM",
+    "TAPE PACKING BROWN 50MM",
+    "SLIP SHEET 1200X800",
+    "CORNER BOARD 35X35",
+)
+PROSPECTS = (
+    "Helios Werkzeug GmbH",
+    "Nordlicht Baubedarf AG",
+    "Quercus Outillage SARL",
+    "Tulipa Techniek B.V.",
+    "Vesuvio Ferramenta S.r.l.",
+)
+ACCOUNT_MANAGERS = (
+    "Anna Schneider",
+    "Lukas Weber",
+    "Claire Martin",
+    "Jonas Berg",
+    "Sofia Romano",
+    "Pieter de Wit",
+    "Marta Nowicka",
+    "Oliver Grant",
+    "Elena Ruiz",
+    "Henrik Dahl",
+)
 TIERS = (("Platinum", 2, 0.98), ("Gold", 3, 0.97), ("Silver", 5, 0.95), ("Bronze", 7, 0.92))
 
 
@@ -41,8 +74,13 @@ class ForeignSystems:
     defects: list[dict[str, Any]] = field(default_factory=list)
 
 
-def build_foreign_systems(spec: ScaleSpec, seed: int, products: pl.DataFrame, customers: pl.DataFrame,
-                          locations: pl.DataFrame) -> ForeignSystems:
+def build_foreign_systems(
+    spec: ScaleSpec,
+    seed: int,
+    products: pl.DataFrame,
+    customers: pl.DataFrame,
+    locations: pl.DataFrame,
+) -> ForeignSystems:
     defects: list[dict[str, Any]] = []
     items, item_code_by_sku, product_xw = _wms_items(spec, seed, products, defects)
     warehouses, wh_code_by_loc, wh_xw = _wms_warehouses(seed, locations, defects)
@@ -60,29 +98,42 @@ def build_foreign_systems(spec: ScaleSpec, seed: int, products: pl.DataFrame, cu
             codes.append(code)
         origin_codes.append((codes[0], codes[1]))
     dest_styles = pick_styles(TMS_CUSTOMER_STYLES, customers.height, rng)
-    destination = pl.Series([spell_code(c, s) for c, s in zip(customers["customer_id"], dest_styles)])
+    destination = pl.Series(
+        [spell_code(c, s) for c, s in zip(customers["customer_id"], dest_styles)]
+    )
     return ForeignSystems(
-        items=items, warehouses=warehouses, accounts=accounts, item_code_by_sku=item_code_by_sku,
-        warehouse_code_by_loc=wh_code_by_loc, origin_codes=origin_codes, origin_methods=origin_methods,
+        items=items,
+        warehouses=warehouses,
+        accounts=accounts,
+        item_code_by_sku=item_code_by_sku,
+        warehouse_code_by_loc=wh_code_by_loc,
+        origin_codes=origin_codes,
+        origin_methods=origin_methods,
         destination_code_by_cust=destination,
         destination_methods=[TMS_CUSTOMER_STYLES[s][1] for s in dest_styles],
-        crosswalks={"product_crosswalk.csv": product_xw, "customer_crosswalk.csv": customer_xw,
-                    "warehouse_crosswalk.csv": wh_xw},
+        crosswalks={
+            "product_crosswalk.csv": product_xw,
+            "customer_crosswalk.csv": customer_xw,
+            "warehouse_crosswalk.csv": wh_xw,
+        },
         defects=defects,
     )
 
 
-def _disjoint_picks(rng: np.random.Generator, n: int, sizes: list[int], exclude: set[int] = frozenset()) -> list[list[int]]:
+def _disjoint_picks(
+    rng: np.random.Generator, n: int, sizes: list[int], exclude: set[int] = frozenset()
+) -> list[list[int]]:
     pool = [i for i in rng.permutation(n).tolist() if i not in exclude]
     out, start = [], 0
     for k in sizes:
-        out.append(sorted(pool[start:start + k]))
+        out.append(sorted(pool[start : start + k]))
         start += k
     return out
 
 
-def _wms_items(spec: ScaleSpec, seed: int, products: pl.DataFrame,
-               defects: list[dict[str, Any]]) -> tuple[pl.DataFrame, pl.Series, pl.DataFrame]:
+def _wms_items(
+    spec: ScaleSpec, seed: int, products: pl.DataFrame, defects: list[dict[str, Any]]
+) -> tuple[pl.DataFrame, pl.Series, pl.DataFrame]:
     """One WMS item per ERP SKU (upper-case description, category item group), plus packaging
     items the ERP does not know. Planted: blank erp_sku, erp_sku naming a SKU that does not
     exist, and item groups of another category."""
@@ -108,7 +159,12 @@ def _wms_items(spec: ScaleSpec, seed: int, products: pl.DataFrame,
     wrong_numbers = rng.choice(np.arange(99_000, 99_999), len(wrong), replace=False)
     for i in range(n):
         code, sku, kind = item_codes[i], skus[i], planted.get(i)
-        erp_sku, method, desc, group = spell_code(sku, styles[i]), SKU_STYLES[styles[i]][1], descs[i].upper(), groups[i]
+        erp_sku, method, desc, group = (
+            spell_code(sku, styles[i]),
+            SKU_STYLES[styles[i]][1],
+            descs[i].upper(),
+            groups[i],
+        )
         if kind == "missing_crosswalk":
             erp_sku, method, desc = None, "name", vary_case_and_spacing(descs[i], i)
             detail = "erp_sku blank; item_description matches the ERP description"
@@ -120,38 +176,80 @@ def _wms_items(spec: ScaleSpec, seed: int, products: pl.DataFrame,
             group = str(rng.choice([g for g in all_groups if g != groups[i]]))
             detail = f"item_group {group} but ERP category {categories[i]} ({groups[i]})"
         if kind:
-            defects.append(defect(kind, "wms", "items", code, detail, sku, "wms/items.csv", len(rows) + 1))
+            defects.append(
+                defect(kind, "wms", "items", code, detail, sku, "wms/items.csv", len(rows) + 1)
+            )
         rows.append((code, erp_sku, desc, group, weights[i], volumes[i]))
         xw.append((code, sku, True, kind, erp_sku, method))
     for j in range(n_pack):
         code = item_codes[n + j]
-        defects.append(defect("unmatched", "wms", "items", code, "packaging item with no ERP counterpart",
-                              None, "wms/items.csv", len(rows) + 1))
-        rows.append((code, None, PACKAGING[j], "PACK", round(float(rng.uniform(0.2, 25)), 3),
-                     round(float(rng.uniform(0.001, 0.8)), 6)))
+        defects.append(
+            defect(
+                "unmatched",
+                "wms",
+                "items",
+                code,
+                "packaging item with no ERP counterpart",
+                None,
+                "wms/items.csv",
+                len(rows) + 1,
+            )
+        )
+        rows.append(
+            (
+                code,
+                None,
+                PACKAGING[j],
+                "PACK",
+                round(float(rng.uniform(0.2, 25)), 3),
+                round(float(rng.uniform(0.001, 0.8)), 6),
+            )
+        )
         xw.append((code, None, False, "unmatched", None, None))
-    items = pl.DataFrame(rows, orient="row", schema={
-        "item_code": pl.String, "erp_sku": pl.String, "item_description": pl.String,
-        "item_group": pl.String, "unit_weight_kg": pl.Float64, "unit_volume_m3": pl.Float64})
-    crosswalk = pl.DataFrame(xw, orient="row", schema={
-        "item_code": pl.String, "true_sku": pl.String, "matchable": pl.Boolean, "planted": pl.String,
-        "erp_sku_as_delivered": pl.String, "expected_match_method": pl.String})
+    items = pl.DataFrame(
+        rows,
+        orient="row",
+        schema={
+            "item_code": pl.String,
+            "erp_sku": pl.String,
+            "item_description": pl.String,
+            "item_group": pl.String,
+            "unit_weight_kg": pl.Float64,
+            "unit_volume_m3": pl.Float64,
+        },
+    )
+    crosswalk = pl.DataFrame(
+        xw,
+        orient="row",
+        schema={
+            "item_code": pl.String,
+            "true_sku": pl.String,
+            "matchable": pl.Boolean,
+            "planted": pl.String,
+            "erp_sku_as_delivered": pl.String,
+            "expected_match_method": pl.String,
+        },
+    )
     return items, pl.Series(item_codes[:n]), crosswalk
 
 
-def _wms_warehouses(seed: int, locations: pl.DataFrame,
-                    defects: list[dict[str, Any]]) -> tuple[pl.DataFrame, pl.Series, pl.DataFrame]:
+def _wms_warehouses(
+    seed: int, locations: pl.DataFrame, defects: list[dict[str, Any]]
+) -> tuple[pl.DataFrame, pl.Series, pl.DataFrame]:
     """One WMS warehouse per ERP location (`WH-A`...), its ERP location in WMS spelling;
     one warehouse has a blank erp_location_id and is found by name."""
     rng = stream(seed, "wms_warehouses")
     loc_ids = locations["location_id"].to_list()
     names = locations["location_name"].to_list()
-    order = [i for i in range(len(loc_ids)) if loc_ids[i].startswith("DC")] + \
-            [i for i in range(len(loc_ids)) if not loc_ids[i].startswith("DC")]
+    order = [i for i in range(len(loc_ids)) if loc_ids[i].startswith("DC")] + [
+        i for i in range(len(loc_ids)) if not loc_ids[i].startswith("DC")
+    ]
     code_by_loc = [""] * len(loc_ids)
     for n_, i in enumerate(order):
         code_by_loc[i] = f"WH-{chr(ord('A') + n_)}"
-    styles = [list(LOCATION_STYLES)[j % len(LOCATION_STYLES)] for j in rng.permutation(len(loc_ids))]
+    styles = [
+        list(LOCATION_STYLES)[j % len(LOCATION_STYLES)] for j in rng.permutation(len(loc_ids))
+    ]
     blank = int(rng.integers(len(loc_ids)))
     rows, xw = [], []
     for r, i in enumerate(order):
@@ -159,23 +257,45 @@ def _wms_warehouses(seed: int, locations: pl.DataFrame,
         if i == blank:
             rows.append((code, None, names[i]))
             xw.append((code, loc, True, "missing_crosswalk", None, "name"))
-            defects.append(defect("missing_crosswalk", "wms", "warehouses", code,
-                                  "erp_location_id blank; warehouse_name equals the ERP location_name",
-                                  loc, "wms/warehouses.csv", r + 1))
+            defects.append(
+                defect(
+                    "missing_crosswalk",
+                    "wms",
+                    "warehouses",
+                    code,
+                    "erp_location_id blank; warehouse_name equals the ERP location_name",
+                    loc,
+                    "wms/warehouses.csv",
+                    r + 1,
+                )
+            )
         else:
             spelled = spell_code(loc, styles[i])
             rows.append((code, spelled, names[i]))
             xw.append((code, loc, True, None, spelled, LOCATION_STYLES[styles[i]]))
-    schema = {"warehouse_code": pl.String, "erp_location_id": pl.String, "warehouse_name": pl.String}
-    xw_schema = {"warehouse_code": pl.String, "true_location_id": pl.String, "matchable": pl.Boolean,
-                 "planted": pl.String, "erp_location_id_as_delivered": pl.String,
-                 "expected_match_method": pl.String}
-    return (pl.DataFrame(rows, orient="row", schema=schema), pl.Series(code_by_loc),
-            pl.DataFrame(xw, orient="row", schema=xw_schema))
+    schema = {
+        "warehouse_code": pl.String,
+        "erp_location_id": pl.String,
+        "warehouse_name": pl.String,
+    }
+    xw_schema = {
+        "warehouse_code": pl.String,
+        "true_location_id": pl.String,
+        "matchable": pl.Boolean,
+        "planted": pl.String,
+        "erp_location_id_as_delivered": pl.String,
+        "expected_match_method": pl.String,
+    }
+    return (
+        pl.DataFrame(rows, orient="row", schema=schema),
+        pl.Series(code_by_loc),
+        pl.DataFrame(xw, orient="row", schema=xw_schema),
+    )
 
 
-def _crm_accounts(spec: ScaleSpec, seed: int, customers: pl.DataFrame,
-                  defects: list[dict[str, Any]]) -> tuple[pl.DataFrame, pl.DataFrame]:
+def _crm_accounts(
+    spec: ScaleSpec, seed: int, customers: pl.DataFrame, defects: list[dict[str, Any]]
+) -> tuple[pl.DataFrame, pl.DataFrame]:
     """One CRM account per ERP customer, with service terms by customer size. Planted: blank
     erp_customer_id (name matches), a customer entered twice under a second name, parents
     that disagree with the ERP hierarchy, and prospects that are not ERP customers. The
@@ -188,7 +308,9 @@ def _crm_accounts(spec: ScaleSpec, seed: int, customers: pl.DataFrame,
     parents = customers["parent_customer_id"].to_list()
     n_dup = 1 + k // 6
     children = [i for i in range(n) if parents[i] is not None]
-    conflict = sorted(rng.choice(children, min(len(children), max(2, k - 1)), replace=False).tolist())
+    conflict = sorted(
+        rng.choice(children, min(len(children), max(2, k - 1)), replace=False).tolist()
+    )
     blank, dup = _disjoint_picks(rng, n, [k, n_dup], exclude=set(conflict))
     # a duplicate is keyed in later than its original account: a higher id
     numbers = rng.choice(np.arange(100_000, 900_000), n + len(PROSPECTS), replace=False)
@@ -204,15 +326,29 @@ def _crm_accounts(spec: ScaleSpec, seed: int, customers: pl.DataFrame,
 
     def terms(i: int) -> tuple[str, str, float, float, bool]:
         name, lead, fill = TIERS[tier[i]]
-        return (ACCOUNT_MANAGERS[managers[i]], name, float(lead + rng.integers(0, 2)), fill,
-                bool(tier[i] == 0 or ids[i] in parent_ids))
+        return (
+            ACCOUNT_MANAGERS[managers[i]],
+            name,
+            float(lead + rng.integers(0, 2)),
+            fill,
+            bool(tier[i] == 0 or ids[i] in parent_ids),
+        )
 
     for i in range(n):
         acc, kind = account_ids[i], None
-        spelled, method, name = spell_code(ids[i], styles[i]), CUSTOMER_STYLES[styles[i]][1], names[i]
+        spelled, method, name = (
+            spell_code(ids[i], styles[i]),
+            CUSTOMER_STYLES[styles[i]][1],
+            names[i],
+        )
         parent = account_of[parents[i]] if parents[i] else None
         if i in blank:
-            kind, spelled, method, name = "missing_crosswalk", None, "name", vary_case_and_spacing(names[i], i)
+            kind, spelled, method, name = (
+                "missing_crosswalk",
+                None,
+                "name",
+                vary_case_and_spacing(names[i], i),
+            )
             detail = "erp_customer_id blank; account_name matches the ERP customer_name"
         elif i in conflict:
             other = [p for p in parent_ids if p not in (parents[i], ids[i])]
@@ -221,7 +357,11 @@ def _crm_accounts(spec: ScaleSpec, seed: int, customers: pl.DataFrame,
                 kind, parent = "hierarchy_conflict", account_of[wrong_parent]
                 detail = f"CRM parent is {wrong_parent} ({parent}); ERP parent_customer_id is {parents[i]}"
         if kind:
-            defects.append(defect(kind, "crm", "accounts", acc, detail, ids[i], "crm/accounts.csv", len(rows) + 1))
+            defects.append(
+                defect(
+                    kind, "crm", "accounts", acc, detail, ids[i], "crm/accounts.csv", len(rows) + 1
+                )
+            )
         rows.append((acc, spelled, name, parent, *terms(i)))
         xw.append((acc, ids[i], True, kind, spelled, method))
     legal_forms = tuple(f for c in COUNTRIES.values() for f in c[2])
@@ -231,9 +371,18 @@ def _crm_accounts(spec: ScaleSpec, seed: int, customers: pl.DataFrame,
         style = other_styles[int(rng.integers(len(other_styles)))]
         spelled = spell_code(ids[i], style)
         parent = account_of[parents[i]] if parents[i] else None
-        defects.append(defect("duplicate_record", "crm", "accounts", acc,
-                              f"second account for {ids[i]}, also entered as {account_of[ids[i]]}",
-                              ids[i], "crm/accounts.csv", len(rows) + 1))
+        defects.append(
+            defect(
+                "duplicate_record",
+                "crm",
+                "accounts",
+                acc,
+                f"second account for {ids[i]}, also entered as {account_of[ids[i]]}",
+                ids[i],
+                "crm/accounts.csv",
+                len(rows) + 1,
+            )
+        )
         manager_blank = (None, *terms(i)[1:])  # and keyed in hastily: no account manager
         rows.append((acc, spelled, short_name(names[i], legal_forms), parent, *manager_blank))
         xw.append((acc, ids[i], True, "duplicate_record", spelled, CUSTOMER_STYLES[style][1]))
@@ -243,15 +392,51 @@ def _crm_accounts(spec: ScaleSpec, seed: int, customers: pl.DataFrame,
         if j >= n_prospects:
             break
         acc = account_ids[n + n_dup + j]
-        defects.append(defect("unmatched", "crm", "accounts", acc, "prospect with no ERP customer",
-                              None, "crm/accounts.csv", len(rows) + 1))
-        rows.append((acc, None, name, None, ACCOUNT_MANAGERS[j % len(ACCOUNT_MANAGERS)], "Bronze", 7.0, 0.92, False))
+        defects.append(
+            defect(
+                "unmatched",
+                "crm",
+                "accounts",
+                acc,
+                "prospect with no ERP customer",
+                None,
+                "crm/accounts.csv",
+                len(rows) + 1,
+            )
+        )
+        rows.append(
+            (
+                acc,
+                None,
+                name,
+                None,
+                ACCOUNT_MANAGERS[j % len(ACCOUNT_MANAGERS)],
+                "Bronze",
+                7.0,
+                0.92,
+                False,
+            )
+        )
         xw.append((acc, None, False, "unmatched", None, None))
-    schema = {"account_id": pl.String, "erp_customer_id": pl.String, "account_name": pl.String,
-              "parent_account_id": pl.String, "account_manager": pl.String, "service_tier": pl.String,
-              "contracted_lead_time_days": pl.Float64, "target_fill_rate": pl.Float64,
-              "strategic_account": pl.Boolean}
-    xw_schema = {"account_id": pl.String, "true_customer_id": pl.String, "matchable": pl.Boolean,
-                 "planted": pl.String, "erp_customer_id_as_delivered": pl.String,
-                 "expected_match_method": pl.String}
-    return pl.DataFrame(rows, orient="row", schema=schema), pl.DataFrame(xw, orient="row", schema=xw_schema)
+    schema = {
+        "account_id": pl.String,
+        "erp_customer_id": pl.String,
+        "account_name": pl.String,
+        "parent_account_id": pl.String,
+        "account_manager": pl.String,
+        "service_tier": pl.String,
+        "contracted_lead_time_days": pl.Float64,
+        "target_fill_rate": pl.Float64,
+        "strategic_account": pl.Boolean,
+    }
+    xw_schema = {
+        "account_id": pl.String,
+        "true_customer_id": pl.String,
+        "matchable": pl.Boolean,
+        "planted": pl.String,
+        "erp_customer_id_as_delivered": pl.String,
+        "expected_match_method": pl.String,
+    }
+    return pl.DataFrame(rows, orient="row", schema=schema), pl.DataFrame(
+        xw, orient="row", schema=xw_schema
+    )

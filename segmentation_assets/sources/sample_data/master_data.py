@@ -20,7 +20,12 @@ LOCATIONS: tuple[tuple[str, str, str, str, str], ...] = (
 
 COUNTRIES: dict[str, tuple[str, float, tuple[str, ...], tuple[str, ...]]] = {
     # country: (region, weight, legal forms, cities)
-    "DE": ("Central", 0.28, ("GmbH", "AG", "GmbH & Co. KG"), ("Hamburg", "Berlin", "München", "Köln", "Stuttgart", "Leipzig")),
+    "DE": (
+        "Central",
+        0.28,
+        ("GmbH", "AG", "GmbH & Co. KG"),
+        ("Hamburg", "Berlin", "München", "Köln", "Stuttgart", "Leipzig"),
+    ),
     "AT": ("Central", 0.06, ("GmbH", "AG"), ("Wien", "Graz", "Linz")),
     "CH": ("Central", 0.05, ("AG", "GmbH"), ("Zürich", "Basel", "Genève")),
     "FR": ("West", 0.12, ("SA", "SARL", "SAS"), ("Lyon", "Paris", "Lille", "Toulouse")),
@@ -35,35 +40,126 @@ COUNTRIES: dict[str, tuple[str, float, tuple[str, ...], tuple[str, ...]]] = {
 }
 
 STEMS = (
-    "Müller", "Schmidt", "Becker", "Hoffmann", "Schäfer", "Köhler", "Wagner", "Krüger", "Lefèvre",
-    "Dubois", "Moreau", "Girard", "Janssen", "De Vries", "Van Dijk", "Peeters", "Rossi", "Bianchi",
-    "Ferrari", "García", "Martínez", "López", "Nowak", "Kowalski", "Wiśniewski", "Lindqvist",
-    "Andersson", "Sørensen", "Jørgensen", "Nielsen", "Baker", "Turner", "Hughes", "Acme", "Nordwerk",
-    "Alpina", "Rheinland", "Baltic", "Helvetia", "Iberia", "Adria", "Hansa", "Ostsee", "Lombardia",
-    "Provence", "Brabant", "Flandria", "Silesia", "Carpathia", "Danubia", "Fjord", "Atlas", "Meridian",
-    "Vertex", "Summit", "Keystone", "Pioneer", "Zeller", "Weiß", "Brenner", "Falk", "Lorenz",
-    "Fontaine", "Mercier", "Bakker", "Visser", "Conti", "Greco", "Navarro", "Ortega", "Zieliński",
-    "Håkansson", "Berg", "Kjær", "Walsh", "Fischer", "Neumann", "Roux", "Colombo", "Castell",
+    "Müller",
+    "Schmidt",
+    "Becker",
+    "Hoffmann",
+    "Schäfer",
+    "Köhler",
+    "Wagner",
+    "Krüger",
+    "Lefèvre",
+    "Dubois",
+    "Moreau",
+    "Girard",
+    "Janssen",
+    "De Vries",
+    "Van Dijk",
+    "Peeters",
+    "Rossi",
+    "Bianchi",
+    "Ferrari",
+    "García",
+    "Martínez",
+    "López",
+    "Nowak",
+    "Kowalski",
+    "Wiśniewski",
+    "Lindqvist",
+    "Andersson",
+    "Sørensen",
+    "Jørgensen",
+    "Nielsen",
+    "Baker",
+    "Turner",
+    "Hughes",
+    "Acme",
+    "Nordwerk",
+    "Alpina",
+    "Rheinland",
+    "Baltic",
+    "Helvetia",
+    "Iberia",
+    "Adria",
+    "Hansa",
+    "Ostsee",
+    "Lombardia",
+    "Provence",
+    "Brabant",
+    "Flandria",
+    "Silesia",
+    "Carpathia",
+    "Danubia",
+    "Fjord",
+    "Atlas",
+    "Meridian",
+    "Vertex",
+    "Summit",
+    "Keystone",
+    "Pioneer",
+    "Zeller",
+    "Weiß",
+    "Brenner",
+    "Falk",
+    "Lorenz",
+    "Fontaine",
+    "Mercier",
+    "Bakker",
+    "Visser",
+    "Conti",
+    "Greco",
+    "Navarro",
+    "Ortega",
+    "Zieliński",
+    "Håkansson",
+    "Berg",
+    "Kjær",
+    "Walsh",
+    "Fischer",
+    "Neumann",
+    "Roux",
+    "Colombo",
+    "Castell",
 )
 TRADES: dict[str, tuple[str, ...]] = {
     "retail": ("Baumarkt", "Home Centre", "DIY", "Bricolage", "Hardware", "Bouwmarkt"),
     "wholesale": ("Trading", "Supply", "Distribution", "Großhandel", "Handel", "Wholesale"),
     "e-commerce": ("Online", "Direct", "Webshop", "Digital", "E-Shop"),
-    "industrial": ("Industrial", "Technik", "Engineering", "Maschinenbau", "Fabrication", "Industrie"),
+    "industrial": (
+        "Industrial",
+        "Technik",
+        "Engineering",
+        "Maschinenbau",
+        "Fabrication",
+        "Industrie",
+    ),
 }
 CHANNELS = ("retail", "wholesale", "e-commerce", "industrial")
 CHANNEL_WEIGHTS = (0.30, 0.30, 0.15, 0.25)
-CHANNEL_DISCOUNT = {"retail": (0.05, 0.15), "wholesale": (0.15, 0.25), "e-commerce": (0.0, 0.10),
-                    "industrial": (0.10, 0.20)}
-HOME_DC = {"Central": "DC-01", "West": "DC-03", "FR": "DC-02", "South": "DC-05", "East": "DC-04",
-           "North": "DC-01"}
+CHANNEL_DISCOUNT = {
+    "retail": (0.05, 0.15),
+    "wholesale": (0.15, 0.25),
+    "e-commerce": (0.0, 0.10),
+    "industrial": (0.10, 0.20),
+}
+HOME_DC = {
+    "Central": "DC-01",
+    "West": "DC-03",
+    "FR": "DC-02",
+    "South": "DC-05",
+    "East": "DC-04",
+    "North": "DC-01",
+}
 
 
 def build_locations(spec: ScaleSpec) -> pl.DataFrame:
     """The plant and the first `n_dcs` distribution centres."""
     rows = LOCATIONS[: 1 + spec.n_dcs]
-    return pl.DataFrame(rows, schema=["location_id", "location_name", "location_type", "region", "country"],
-                        orient="row")
+    return pl.DataFrame(
+        rows,
+        schema=["location_id", "location_name", "location_type", "region", "country"],
+        orient="row",
+    )
 
 
 def supplier_ids(spec: ScaleSpec) -> list[str]:
@@ -95,26 +191,34 @@ def build_products(spec: ScaleSpec, seed: int) -> pl.DataFrame:
     list_price = np.round(np.maximum(0.5, base_price * rng.lognormal(0.0, 0.35, n)), 2)
     unit_cost = np.round(list_price * rng.uniform(0.45, 0.72, n), 2)
     brand_pick = rng.integers(0, 2, n)
-    brand = [HOUSE_BRAND if h else CATEGORIES[c].brands[b]
-             for h, c, b in zip(rng.random(n) < 0.3, ci_arr, brand_pick)]
+    brand = [
+        HOUSE_BRAND if h else CATEGORIES[c].brands[b]
+        for h, c, b in zip(rng.random(n) < 0.3, ci_arr, brand_pick)
+    ]
     suppliers = supplier_ids(spec)
     by_category = _suppliers_by_category(suppliers, rng)
     supplier = [by_category[c][rng.integers(len(by_category[c]))] for c in ci_arr]
-    return pl.DataFrame({
-        "sku": [f"SKU-{i:05d}" for i in range(1, n + 1)],
-        "description": [descriptions[i] for i in order],
-        "product_family": [f.name for f in fams],
-        "category": [CATEGORIES[c].name for c in ci_arr],
-        "brand": brand,
-        "uom": [f.uom for f in fams],
-        "unit_cost": unit_cost,
-        "list_price": list_price,
-        "supplier_id": supplier,
-        "category_idx": ci_arr.astype(np.int32),
-        "item_group": [CATEGORIES[c].item_group for c in ci_arr],
-        "unit_weight_kg": np.round(np.array([f.weight_kg for f in fams]) * rng.lognormal(0, 0.3, n), 3),
-        "unit_volume_m3": np.round(np.array([f.volume_m3 for f in fams]) * rng.lognormal(0, 0.3, n), 6),
-    })
+    return pl.DataFrame(
+        {
+            "sku": [f"SKU-{i:05d}" for i in range(1, n + 1)],
+            "description": [descriptions[i] for i in order],
+            "product_family": [f.name for f in fams],
+            "category": [CATEGORIES[c].name for c in ci_arr],
+            "brand": brand,
+            "uom": [f.uom for f in fams],
+            "unit_cost": unit_cost,
+            "list_price": list_price,
+            "supplier_id": supplier,
+            "category_idx": ci_arr.astype(np.int32),
+            "item_group": [CATEGORIES[c].item_group for c in ci_arr],
+            "unit_weight_kg": np.round(
+                np.array([f.weight_kg for f in fams]) * rng.lognormal(0, 0.3, n), 3
+            ),
+            "unit_volume_m3": np.round(
+                np.array([f.volume_m3 for f in fams]) * rng.lognormal(0, 0.3, n), 6
+            ),
+        }
+    )
 
 
 def _suppliers_by_category(suppliers: list[str], rng: np.random.Generator) -> list[list[str]]:
@@ -124,7 +228,9 @@ def _suppliers_by_category(suppliers: list[str], rng: np.random.Generator) -> li
         out[i % len(CATEGORIES)].append(str(sup))
         if rng.random() < 0.3:
             out[int(rng.integers(len(CATEGORIES)))].append(str(sup))
-    for i, lst in enumerate(out):  # a world with fewer suppliers than categories still needs one each
+    for i, lst in enumerate(
+        out
+    ):  # a world with fewer suppliers than categories still needs one each
         if not lst:
             lst.append(suppliers[i % len(suppliers)])
     return [sorted(set(lst)) for lst in out]
@@ -160,21 +266,23 @@ def build_customers(spec: ScaleSpec, seed: int, dc_ids: list[str]) -> pl.DataFra
     region = [COUNTRIES[c][0] for c in country]
     home = [_home_dc(r, c, dc_ids) for r, c in zip(region, country)]
     ids = [f"C-{i:05d}" for i in range(1, n + 1)]
-    return pl.DataFrame({
-        "customer_id": ids,
-        "customer_name": names,
-        "parent_customer_id": [None if p is None else ids[p] for p in parent_of],
-        "channel": channel,
-        "region": region,
-        "country": country,
-        "size": size / size.sum(),
-        "discount": discount,
-        "home_dc": home,
-        "lead_days": rng.choice([2, 3, 5, 7], n, p=[0.3, 0.35, 0.25, 0.1]).astype(np.int32),
-        "currency": ["EUR" if r < 0.65 else None for r in rng.random(n)],
-        "stem": stems,
-        "legal_form": legal,
-    })
+    return pl.DataFrame(
+        {
+            "customer_id": ids,
+            "customer_name": names,
+            "parent_customer_id": [None if p is None else ids[p] for p in parent_of],
+            "channel": channel,
+            "region": region,
+            "country": country,
+            "size": size / size.sum(),
+            "discount": discount,
+            "home_dc": home,
+            "lead_days": rng.choice([2, 3, 5, 7], n, p=[0.3, 0.35, 0.25, 0.1]).astype(np.int32),
+            "currency": ["EUR" if r < 0.65 else None for r in rng.random(n)],
+            "stem": stems,
+            "legal_form": legal,
+        }
+    )
 
 
 def _home_dc(region: str, country: str, dc_ids: list[str]) -> str:
@@ -183,8 +291,14 @@ def _home_dc(region: str, country: str, dc_ids: list[str]) -> str:
     return dc if dc in dc_ids else dc_ids[0]
 
 
-def _customer_names(n: int, n_parents: int, parent_of: list[int | None], country: list[str],
-                    channel: list[str], rng: np.random.Generator) -> tuple[list[str], list[str], list[str]]:
+def _customer_names(
+    n: int,
+    n_parents: int,
+    parent_of: list[int | None],
+    country: list[str],
+    channel: list[str],
+    rng: np.random.Generator,
+) -> tuple[list[str], list[str], list[str]]:
     """Unique company names: groups '<stem> Group <legal>', members share their group's stem."""
     used: set[str] = set()
     names: list[str] = []

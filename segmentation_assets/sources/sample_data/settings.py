@@ -22,6 +22,7 @@ WINDOW_END = date(2026, 9, 27)  # a Sunday
 N_WEEKS = ((WINDOW_END - WINDOW_START).days + 1) // 7  # 117
 FUTURE_YEAR = 2031  # year stamped on order lines planted as order_date_in_future
 
+
 @dataclass(frozen=True)
 class ScaleSpec:
     """Size of the world and how much dirt is planted at one scale."""
@@ -43,12 +44,15 @@ class ScaleSpec:
 
 
 SCALES: dict[str, ScaleSpec] = {
-    "small": ScaleSpec("small", 150, 100, 3, 10, 27_000, 1.0, "half_year", "csv",
-                       4, 8, True, 3, 60),
-    "medium": ScaleSpec("medium", 1_000, 500, 5, 30, 960_000, 4.0, "half_year", "csv",
-                        8, 40, True, 6, 200),
-    "large": ScaleSpec("large", 5_000, 2_000, 5, 100, 10_150_000, 10.0, "month", "parquet",
-                       15, 200, False, 12, 400),
+    "small": ScaleSpec(
+        "small", 150, 100, 3, 10, 27_000, 1.0, "half_year", "csv", 4, 8, True, 3, 60
+    ),
+    "medium": ScaleSpec(
+        "medium", 1_000, 500, 5, 30, 960_000, 4.0, "half_year", "csv", 8, 40, True, 6, 200
+    ),
+    "large": ScaleSpec(
+        "large", 5_000, 2_000, 5, 100, 10_150_000, 10.0, "month", "parquet", 15, 200, False, 12, 400
+    ),
 }
 
 

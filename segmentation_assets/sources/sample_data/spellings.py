@@ -14,29 +14,37 @@ import numpy as np
 
 # style: (share, match method)
 SKU_STYLES: dict[str, tuple[float, str]] = {
-    "exact": (0.55, "exact"),        # SKU-00123
-    "lower": (0.10, "exact"),        # sku-00123
-    "padded": (0.08, "exact"),       # ' SKU-00123 '
+    "exact": (0.55, "exact"),  # SKU-00123
+    "lower": (0.10, "exact"),  # sku-00123
+    "padded": (0.08, "exact"),  # ' SKU-00123 '
     "compact": (0.12, "normalized"),  # SKU00123
     "digits": (0.08, "numeric_core"),  # 00123
     "bare": (0.07, "numeric_core"),  # 123
 }
 CUSTOMER_STYLES: dict[str, tuple[float, str]] = {
-    "exact": (0.55, "exact"),        # C-00042
-    "lower": (0.10, "exact"),        # c-00042
+    "exact": (0.55, "exact"),  # C-00042
+    "lower": (0.10, "exact"),  # c-00042
     "bare": (0.10, "numeric_core"),  # 42
     "digits": (0.10, "numeric_core"),  # 00042
     "compact": (0.15, "normalized"),  # C00042
 }
 TMS_CUSTOMER_STYLES: dict[str, tuple[float, str]] = {
-    "exact": (0.30, "exact"), "bare": (0.25, "numeric_core"),
-    "compact": (0.25, "normalized"), "lower": (0.20, "exact"),
+    "exact": (0.30, "exact"),
+    "bare": (0.25, "numeric_core"),
+    "compact": (0.25, "normalized"),
+    "lower": (0.20, "exact"),
 }
 LOCATION_STYLES: dict[str, str] = {  # WMS erp_location_id
-    "exact": "exact", "lower": "exact", "compact": "normalized", "lead_space": "exact",
+    "exact": "exact",
+    "lower": "exact",
+    "compact": "normalized",
+    "lead_space": "exact",
 }
 TMS_ORIGIN_STYLES: dict[str, str] = {
-    "lower_compact": "normalized", "exact": "exact", "compact": "normalized", "warehouse": "warehouse_code",
+    "lower_compact": "normalized",
+    "exact": "exact",
+    "compact": "normalized",
+    "warehouse": "warehouse_code",
 }
 
 
@@ -55,7 +63,9 @@ def spell_code(code: str, style: str) -> str:
     }[style]
 
 
-def pick_styles(styles: dict[str, tuple[float, str]], n: int, rng: np.random.Generator) -> list[str]:
+def pick_styles(
+    styles: dict[str, tuple[float, str]], n: int, rng: np.random.Generator
+) -> list[str]:
     names = list(styles)
     p = np.array([styles[s][0] for s in names])
     return [names[i] for i in rng.choice(len(names), n, p=p / p.sum())]

@@ -38,8 +38,13 @@ class LineContext:
     n_locations: int
 
     @classmethod
-    def build(cls, plan: DemandPlan, products: pl.DataFrame, customers: pl.DataFrame,
-              location_ids: list[str]) -> "LineContext":
+    def build(
+        cls,
+        plan: DemandPlan,
+        products: pl.DataFrame,
+        customers: pl.DataFrame,
+        location_ids: list[str],
+    ) -> LineContext:
         loc_index = {loc: i for i, loc in enumerate(location_ids)}
         return cls(
             plan=plan,
@@ -72,8 +77,11 @@ def lines_for_weeks(ctx: LineContext, weeks: np.ndarray, rng: np.random.Generato
     day = rng.choice(7, len(group), p=ORDER_WEEKDAY_SHARE)
     order_date = _START + (week * 7 + day).astype("timedelta64[D]")
     cust = ctx.plan.pick_customers(sku, rng.random(len(group))).astype(np.int32)
-    loc = np.where(rng.random(len(group)) < 0.9, ctx.home_loc[cust],
-                   rng.integers(0, ctx.n_locations, len(group))).astype(np.int8)
+    loc = np.where(
+        rng.random(len(group)) < 0.9,
+        ctx.home_loc[cust],
+        rng.integers(0, ctx.n_locations, len(group)),
+    ).astype(np.int8)
     kind = np.zeros(len(group), dtype=np.int8)
     sales = _frame(ctx, rng, sku, cust, loc, order_date, qty, kind)
 
@@ -84,41 +92,86 @@ def lines_for_weeks(ctx: LineContext, weeks: np.ndarray, rng: np.random.Generato
     ret_date = order_date[ret] + rng.integers(7, 29, ret.sum()).astype("timedelta64[D]")
     keep = ret_date <= _END
     ret_qty = -np.maximum(1, np.rint(qty[ret] * rng.uniform(0.1, 1.0, ret.sum()))).astype(np.int64)
-    returns = _frame(ctx, rng, sku[ret][keep], cust[ret][keep], loc[ret][keep], ret_date[keep],
-                     ret_qty[keep], np.full(keep.sum(), RETURN, dtype=np.int8))
+    returns = _frame(
+        ctx,
+        rng,
+        sku[ret][keep],
+        cust[ret][keep],
+        loc[ret][keep],
+        ret_date[keep],
+        ret_qty[keep],
+        np.full(keep.sum(), RETURN, dtype=np.int8),
+    )
     returns = returns.with_columns(  # a credit note has no delivery promise of its own
-        requested_delivery_date=pl.col("order_date"), promised_delivery_date=pl.col("order_date"))
+        requested_delivery_date=pl.col("order_date"), promised_delivery_date=pl.col("order_date")
+    )
     return pl.concat([sales, cancelled, returns])
 
 
-def _frame(ctx: LineContext, rng: np.random.Generator, sku: np.ndarray, cust: np.ndarray, loc: np.ndarray,
-           order_date: np.ndarray, qty: np.ndarray, kind: np.ndarray) -> pl.DataFrame:
+def _frame(
+    ctx: LineContext,
+    rng: np.random.Generator,
+    sku: np.ndarray,
+    cust: np.ndarray,
+    loc: np.ndarray,
+    order_date: np.ndarray,
+    qty: np.ndarray,
+    kind: np.ndarray,
+) -> pl.DataFrame:
     """Priced, dated lines: customer discount off list price, yearly price increases,
     requested delivery after the customer's lead time, sometimes promised later."""
     year = order_date.astype("datetime64[Y]").astype(np.int64) + 1970
     index = np.select([year == y for y in PRICE_INDEX], list(PRICE_INDEX.values()), 1.0)
-    price = ctx.list_price[sku] * (1 - ctx.discount[cust]) * index * (1 + rng.normal(0, 0.01, len(sku)))
+    price = (
+        ctx.list_price[sku] * (1 - ctx.discount[cust]) * index * (1 + rng.normal(0, 0.01, len(sku)))
+    )
     requested = order_date + ctx.lead_days[cust].astype("timedelta64[D]")
     slip = np.where(rng.random(len(sku)) < 0.85, 0, rng.integers(1, 6, len(sku)))
-    return pl.DataFrame({
-        "sku_idx": sku, "cust_idx": cust, "loc_idx": loc, "kind": kind,
-        "order_date": order_date, "quantity": qty,
-        "unit_price": np.round(price, 2),
-        "requested_delivery_date": requested,
-        "promised_delivery_date": requested + slip.astype("timedelta64[D]"),
-    })
+    return pl.DataFrame(
+        {
+            "sku_idx": sku,
+            "cust_idx": cust,
+            "loc_idx": loc,
+            "kind": kind,
+            "order_date": order_date,
+            "quantity": qty,
+            "unit_price": np.round(price, 2),
+            "requested_delivery_date": requested,
+            "promised_delivery_date": requested + slip.astype("timedelta64[D]"),
+        }
+    )
 
 
-def assign_orders(lines: pl.DataFrame, next_order_no: int, rng: np.random.Generator,
-                  sku_ids: pl.Series, customer_ids: pl.Series, location_ids: pl.Series,
-                  customer_currency: pl.Series) -> tuple[pl.DataFrame, int]:
+def assign_orders(
+    lines: pl.DataFrame,
+    next_order_no: int,
+    rng: np.random.Generator,
+    sku_ids: pl.Series,
+    customer_ids: pl.Series,
+    location_ids: pl.Series,
+    customer_currency: pl.Series,
+) -> tuple[pl.DataFrame, int]:
     """Group lines into sales orders (one per customer, day, ship-from location and
     sale/return, at most 40 lines), number them, and set the order status:
     cancelled lines stay cancelled, the last days' sales are mostly still open."""
-    lines = lines.sort(["order_date", "cust_idx", "loc_idx", pl.col("kind") == RETURN, "sku_idx", "kind", "quantity"])
+    lines = lines.sort(
+        [
+            "order_date",
+            "cust_idx",
+            "loc_idx",
+            pl.col("kind") == RETURN,
+            "sku_idx",
+            "kind",
+            "quantity",
+        ]
+    )
     is_ret = (lines["kind"] == RETURN).to_numpy()
-    keys = [lines["order_date"].to_physical().to_numpy(), lines["cust_idx"].to_numpy(),
-            lines["loc_idx"].to_numpy(), is_ret]
+    keys = [
+        lines["order_date"].to_physical().to_numpy(),
+        lines["cust_idx"].to_numpy(),
+        lines["loc_idx"].to_numpy(),
+        is_ret,
+    ]
     new_group = np.ones(lines.height, dtype=bool)
     if lines.height:
         new_group[1:] = np.any([k[1:] != k[:-1] for k in keys], axis=0)
@@ -129,8 +182,9 @@ def assign_orders(lines: pl.DataFrame, next_order_no: int, rng: np.random.Genera
     order_no = next_order_no + np.cumsum(new_order) - 1
     near_end = lines["order_date"].to_numpy() > np.datetime64(WINDOW_END, "D") - OPEN_DAYS
     is_open = near_end & (lines["kind"] == SALE).to_numpy() & (rng.random(lines.height) < 0.8)
-    status = np.where((lines["kind"] == CANCELLED).to_numpy(), "cancelled",
-                      np.where(is_open, "open", "shipped"))
+    status = np.where(
+        (lines["kind"] == CANCELLED).to_numpy(), "cancelled", np.where(is_open, "open", "shipped")
+    )
     lines = lines.with_columns(
         order_id=pl.lit("SO-") + pl.Series(order_no).cast(pl.String).str.zfill(7),
         line_number=pl.Series(pos % MAX_LINES_PER_ORDER + 1, dtype=pl.Int64),
