@@ -7,7 +7,7 @@ export SEGMENTATION_LANDING_DIR ?= $(CURDIR)/data/landing
 export SEGMENTATION_DUCKDB_PATH ?= $(CURDIR)/data/warehouse.duckdb
 export DAGSTER_HOME ?= $(CURDIR)/data/dagster_home
 
-.PHONY: demo test install sample-data run ui bench browser clean
+.PHONY: demo test test-fast lint lint-check install sample-data run ui bench browser clean
 
 demo: install sample-data run
 
@@ -28,8 +28,26 @@ run: install
 ui: install
 	$(BIN)/python -m segmentation_assets.ui --host 127.0.0.1 --port 3000
 
-test: install browser
+# The whole suite, as CI runs it: the lint and format gates first, then every test.
+test: install browser lint-check
 	$(BIN)/python -m pytest -q
+
+# The edit-test loop: everything but the whole-graph runs and the browser test.
+test-fast: install
+	$(BIN)/python -m pytest -q -m "not pipeline and not ui"
+
+# Fails on a lint error or an unformatted file (Python: ruff; dbt SQL: sqlfluff).
+lint-check: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/sqlfluff lint dbt_project
+
+# Fixes what can be fixed automatically, then reports what is left.
+lint: install
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+	-$(BIN)/sqlfluff fix dbt_project
+	$(MAKE) lint-check
 
 bench: install
 	$(BIN)/segmentation bench --scale large

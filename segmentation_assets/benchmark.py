@@ -134,14 +134,13 @@ def run_benchmark(scale: str, seed: int, workdir: Path) -> int:
         lines = connection.execute("select count(*) from raw.erp__order_lines").fetchone()[0]
     limit = os.environ.get("SEGMENTATION_DUCKDB_MEMORY_LIMIT", "default (75% of RAM)")
     print(
-        f"\nBenchmark: scale={scale} seed={seed} order lines in raw={lines:,} cores={os.cpu_count()} "
-        f"DuckDB memory limit={limit}"
+        f"\nBenchmark: scale={scale} seed={seed} order lines in raw={lines:,} "
+        f"cores={os.cpu_count()} DuckDB memory limit={limit}"
     )
     print(f"{'stage':<48} {'wall s':>9} {'peak RSS MiB':>13}  ok")
     for f in figures:
-        print(
-            f"{f.stage:<48} {f.seconds:>9.1f} {f.peak_rss_mib:>13.0f}  {'yes' if f.success else 'NO'}"
-        )
+        ok = "yes" if f.success else "NO"
+        print(f"{f.stage:<48} {f.seconds:>9.1f} {f.peak_rss_mib:>13.0f}  {ok}")
     total = sum(f.seconds for f in figures)
     print(f"{'total':<48} {total:>9.1f} {max(f.peak_rss_mib for f in figures):>13.0f}")
     recovery = archetype_recovery(

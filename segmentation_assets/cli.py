@@ -55,9 +55,10 @@ def cmd_sample_data(args: argparse.Namespace) -> int:
     summary = generate_sample_data(
         Path(args.out), scale=args.scale, seed=args.seed, only_required=args.only_required
     )
+    out = Path(args.out).resolve()
     print(
-        f"Sample data ({args.scale}, seed {args.seed}) written to {Path(args.out).resolve()}/landing; "
-        f"ground truth in {Path(args.out).resolve()}/ground_truth"
+        f"Sample data ({args.scale}, seed {args.seed}) written to {out}/landing; "
+        f"ground truth in {out}/ground_truth"
     )
     for key, value in summary.items():
         if isinstance(value, (int, float, str)):

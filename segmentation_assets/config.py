@@ -1,4 +1,4 @@
-"""The one validated configuration file for business choices (DESIGN principle 4).
+"""The one validated configuration file for business choices: config, not code.
 
 Loaded from `SEGMENTATION_CONFIG` or the documented default shipped in the package.
 A wrong key or value fails before any computation, naming the path of the bad key.
@@ -182,7 +182,7 @@ class SegmentationSection(_Strict):
         return self
 
     def criteria(self, entity_type: EntityType) -> dict[str, float]:
-        """The features (with weights > 0) that cluster `entity_type`: the config's own or the preset's."""
+        """Features with weight > 0 that cluster `entity_type`: the config's own or the preset's."""
         own = {"product": self.products, "customer": self.customers}[entity_type].criteria
         chosen = own or PRESETS[self.objective][entity_type]
         return {name: weight for name, weight in chosen.items() if weight > 0}

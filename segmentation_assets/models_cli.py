@@ -130,7 +130,7 @@ def cmd_rollback(args: argparse.Namespace) -> int:
 
 
 def _guarded(command):
-    """Unknown versions and missing warehouses end with one line and exit code 2, not a traceback."""
+    """Unknown versions and missing warehouses end with one line and exit code 2, no traceback."""
 
     def run(args: argparse.Namespace) -> int:
         path = _warehouse(args)

@@ -12,7 +12,7 @@ from segmentation_assets.instance import ensure_dagster_home
 
 def load_definitions(reparse_dbt: bool = False) -> dg.Definitions:
     """Load the code location; `reparse_dbt` refreshes the dbt manifest first (dbt edits)."""
-    from segmentation_assets.defs.dbt.project import ensure_manifest
+    from segmentation_assets.orchestration.dbt_project import ensure_manifest
 
     ensure_manifest(force=reparse_dbt)
     from segmentation_assets.definitions import defs
@@ -26,7 +26,7 @@ def run_pipeline(
     instance: dg.DagsterInstance | None = None,
     log_level: str = "INFO",
 ) -> dg.ExecuteInProcessResult:
-    """Materialize the warehouse job (or an asset selection of it); never raises on a failed step."""
+    """Materialize the warehouse job (or an asset selection of it); a failed step never raises."""
     load_config()  # a bad config fails here, before any computation
     definitions = definitions or load_definitions()
     if instance is None:

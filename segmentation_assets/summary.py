@@ -21,7 +21,7 @@ TABLES = [
 
 
 def warehouse_summary(path: Path) -> str:
-    """Row counts, rejected files, exceptions and quarantine; says so if the warehouse is unreadable."""
+    """Row counts, rejected files, exceptions and quarantine, or why the warehouse is unreadable."""
     try:
         return _summary(path)
     except (duckdb.Error, OSError) as error:
@@ -44,20 +44,22 @@ def _summary(path: Path) -> str:
             ).fetchall():
                 lines.append(f"  {status:<9} {files:>5} files {rows or 0:>12,} rows")
             for (message,) in connection.execute(
-                "select message from raw.file_loads where status = 'rejected' order by source_file limit 10"
+                "select message from raw.file_loads where status = 'rejected' "
+                "order by source_file limit 10"
             ).fetchall():
                 lines.append(f"  ! {message}")
         lines.append("Tables:")
         for schema, table in TABLES:
             if (schema, table) in existing:
-                count = connection.execute(f'select count(*) from "{schema}"."{table}"').fetchone()[
-                    0
-                ]
+                (count,) = connection.execute(
+                    f'select count(*) from "{schema}"."{table}"'
+                ).fetchone()
                 lines.append(f"  {schema + '.' + table:<28} {count:>12,} rows")
         if ("reconcile", "exceptions") in existing:
             lines.append("Reconciliation exceptions:")
             for entity_type, kind, count in connection.execute(
-                "select entity_type, exception_type, count(*) from reconcile.exceptions group by 1, 2 order by 1, 2"
+                "select entity_type, exception_type, count(*) from reconcile.exceptions "
+                "group by 1, 2 order by 1, 2"
             ).fetchall():
                 lines.append(f"  {entity_type:<10} {kind:<26} {count:>8,}")
         if ("quarantine", "order_lines") in existing:
@@ -71,12 +73,13 @@ def _summary(path: Path) -> str:
                 "Segments in service (segments.current_assignments; `segmentation models list`):"
             )
             for version, entity_type, algorithm in connection.execute(
-                "select model_version, entity_type, algorithm from segments.model_versions where is_current order by 2"
+                "select model_version, entity_type, algorithm from segments.model_versions "
+                "where is_current order by 2"
             ).fetchall():
                 lines.append(f"  {version} ({algorithm})")
                 for name, count in connection.execute(
-                    "select segment_name, count(*) from segments.assignments where model_version = ? "
-                    "group by segment_id, segment_name order by segment_id",
+                    "select segment_name, count(*) from segments.assignments "
+                    "where model_version = ? group by segment_id, segment_name order by segment_id",
                     [version],
                 ).fetchall():
                     lines.append(f"    {name:<60} {count:>8,} {entity_type}s")

@@ -110,21 +110,28 @@ def table_columns(connection: duckdb.DuckDBPyConnection, schema: str, table: str
     return [
         row[0]
         for row in connection.execute(
-            "select column_name from information_schema.columns where table_schema = ? and table_name = ? "
-            "order by ordinal_position",
+            "select column_name from information_schema.columns "
+            "where table_schema = ? and table_name = ? order by ordinal_position",
             [schema, table],
         ).fetchall()
     ]
 
 
+def quoted(identifier: str) -> str:
+    """A SQL identifier in double quotes, any quote inside it doubled (a header can hold one)."""
+    return '"' + identifier.replace('"', '""') + '"'
+
+
 def append_rows(
     connection: duckdb.DuckDBPyConnection, schema: str, table: str, frame: pl.DataFrame
 ) -> None:
-    """Insert by column name; columns the table lacks are added as text first (extra landing columns)."""
+    """Insert by column name; columns the table lacks are first added as text (extra columns)."""
     existing = set(table_columns(connection, schema, table))
     for column in frame.columns:
         if column not in existing:
-            connection.execute(f'alter table "{schema}"."{table}" add column "{column}" varchar')
+            connection.execute(
+                f'alter table "{schema}"."{table}" add column {quoted(column)} varchar'
+            )
     _execute_with_frame(
         connection, f'insert into "{schema}"."{table}" by name select * from _incoming', frame
     )

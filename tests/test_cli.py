@@ -13,7 +13,8 @@ SEGMENTATION = Path(sys.executable).parent / "segmentation"
 
 
 def test_failed_run_exits_non_zero_and_keeps_the_last_good_tables(tmp_path):
-    """The ingest fails on a raw table name taken by a view; its transaction leaves raw untouched."""
+    """The ingest fails on a raw table name taken by a view; its transaction leaves raw
+    untouched."""
     warehouse = tmp_path / "warehouse.duckdb"
     with duckdb.connect(str(warehouse)) as connection:
         connection.execute("create schema raw")

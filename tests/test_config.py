@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import pytest
 import yaml
 
+import segmentation_assets
 from segmentation_assets.cli import main
 from segmentation_assets.config import (
     ConfigError,
@@ -36,7 +40,8 @@ def test_criteria_come_from_the_objective_preset_unless_the_config_names_them(tm
     assert "gross_margin_pct" in load_config(margin).segmentation.criteria("product")
     own = tmp_path / "own.yaml"
     own.write_text(
-        "segmentation:\n  objective: margin\n  products:\n    criteria: {adi: 1, cv2: 0.5, trend: 0}\n"
+        "segmentation:\n  objective: margin\n"
+        "  products:\n    criteria: {adi: 1, cv2: 0.5, trend: 0}\n"
     )
     assert load_config(own).segmentation.criteria("product") == {"adi": 1.0, "cv2": 0.5}
 
@@ -86,3 +91,55 @@ def test_cli_refuses_a_bad_config_before_running(tmp_path, capsys, monkeypatch):
     assert main(["run", "--config", str(path), "--duckdb", str(tmp_path / "w.duckdb")]) == 2
     assert "quality.cost_to_serve_mad_threshold" in capsys.readouterr().err
     assert not (tmp_path / "w.duckdb").exists(), "nothing ran"
+
+
+# Keys that no code outside config.py reads, and why that is right.
+READ_BY_VALIDATION_ONLY = {
+    ("version",): "the config format version: config.py rejects any other, nothing else needs it",
+    ("segmentation", "objective"): "resolved into criteria by SegmentationSection.criteria(), "
+    "which the engine calls (the `.criteria` of products and customers is read the same way)",
+}
+
+
+def _leaf_paths(node: object, path: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
+    if isinstance(node, dict) and node:
+        return [leaf for key, value in node.items() for leaf in _leaf_paths(value, (*path, key))]
+    return [path]
+
+
+def _code_outside_config() -> str:
+    package = Path(segmentation_assets.__file__).parent
+    return "\n".join(
+        path.read_text(encoding="utf-8")
+        for path in sorted(package.rglob("*.py"))
+        if path.name != "config.py"
+    )
+
+
+def test_every_config_key_is_read_by_code_other_than_the_config_module():
+    """A key that nothing reads is a promise nothing keeps: a user changes it and nothing moves.
+
+    A leaf counts as read where code other than config.py names it as an attribute (`.key`,
+    e.g. `config.scorecard.match_rate_target`) or as a string (`getattr(weights, "key")`),
+    and its section is reached as an attribute (`.section`); top-level keys need only the
+    leaf.
+    """
+    code = _code_outside_config()
+    unread = []
+    for path in _leaf_paths(yaml.safe_load(default_config_text())):
+        if path in READ_BY_VALIDATION_ONLY:
+            continue
+        name = re.escape(path[-1])
+        leaf_read = re.search(rf"\.{name}\b|[\"']{name}[\"']", code)
+        section_read = len(path) == 1 or re.search(rf"\.{re.escape(path[-2])}\b", code)
+        if not (leaf_read and section_read):
+            unread.append(".".join(path))
+    assert unread == [], f"config keys read by nothing outside config.py: {unread}"
+
+
+def test_the_unread_key_check_would_catch_a_new_key():
+    code = _code_outside_config()
+    assert not re.search(r"\.nobody_reads_this_key\b", code)
+    assert ("quality", "nobody_reads_this_key") in _leaf_paths(
+        {"quality": {"nobody_reads_this_key": 1, "min_history": 8}}
+    )

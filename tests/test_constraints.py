@@ -1,4 +1,5 @@
-"""Segment constraints: minimum volume share and maximum segment count, by example and by property."""
+"""Segment constraints: minimum volume share and maximum segment count, by example and by
+property."""
 
 from __future__ import annotations
 
@@ -15,7 +16,8 @@ def _shares(labels: np.ndarray, volume: np.ndarray) -> dict[int, float]:
 
 
 def test_small_segments_dissolve_into_the_nearest_segment_smallest_first():
-    # 1-D positions: segment 0 around 0, segment 1 around 10, segment 2 at 1 (near 0), segment 3 at 9 (near 1).
+    # 1-D positions: segment 0 around 0, segment 1 around 10, segment 2 at 1 (near 0),
+    # segment 3 at 9 (near 1).
     labels = np.array([0] * 5 + [1] * 4 + [2] * 2 + [3] * 1)
     values = np.array([[0.0]] * 5 + [[10.0]] * 4 + [[1.0]] * 2 + [[9.0]] * 1)
     volume = np.array([10.0] * 5 + [10.0] * 4 + [4.0] * 2 + [2.0])  # shares 50%, 40%, 8%, 2%
@@ -42,8 +44,9 @@ def test_too_many_segments_are_merged_down_to_the_maximum():
     out = enforce_constraints(labels, values, volume, min_share=0.0, max_segments=3)
     assert len(np.unique(out.labels)) == 3
     assert sum("exceed the maximum of 3" in action for action in out.actions) == 2
-    # segment 4 (10%, at 40) joins segment 3 (at 30), which then holds 25%; so segment 2 (20%, at 20)
-    # is the smallest next and joins segment 1 (at 10; segment 3's centroid is now at 35)
+    # segment 4 (10%, at 40) joins segment 3 (at 30), which then holds 25%; so segment 2
+    # (20%, at 20) is the smallest next and joins segment 1 (at 10; segment 3's centroid is
+    # now at 35)
     assert set(out.kept) == {0, 1, 3}
     assert "4 to segment 3" in out.actions[0] and "4 to segment 1" in out.actions[1]
 

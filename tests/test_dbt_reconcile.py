@@ -3,12 +3,15 @@
 The raw layer is written by tests/dbt_fixtures.py (not the sample-data generator), and
 every row below exists to exercise one rule of docs/ARCHITECTURE.md: key spellings,
 matching cascade, ambiguity, duplicates, hierarchy conflicts, newest-wins, quarantine
-rules, unknown freight modes and weekly zero-fill.
+rules, unknown freight modes, weekly zero-fill and the default currency. The marts'
+enforced contracts are proven by building a drifted copy of the project.
 """
 
 from __future__ import annotations
 
+import json
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -183,8 +186,8 @@ def tms_freight() -> pl.DataFrame:
         [
             ("SH-1", "DHL", "  LTL ", "L-01", "C-0001", 100.0, "eur", "2024-01-03", "2024-01-05"),
             ("SH-2", "DHL", "Truck", "wh-a", "c0002", 50.0, "EUR", "2024-01-03", "2024-01-04"),
-            ("SH-3", "UPS", "parcel", "l02", "0003", 10.0, "EUR", "2024-01-10", "2024-01-12"),
-            ("SH-4", "UPS", "Ocean", "ZZZ", "NOWHERE", 10.0, "EUR", "2024-01-10", "2024-01-30"),
+            ("SH-3", "UPS", "parcel", "l02", "0003", 10.0, "  ", "2024-01-10", "2024-01-12"),
+            ("SH-4", "UPS", "Ocean", "ZZZ", "NOWHERE", 10.0, None, "2024-01-10", "2024-01-30"),
         ],
     )
 
@@ -326,6 +329,7 @@ def erp_order_lines() -> pl.DataFrame:
                 jan,
                 _source_file=["erp/order_lines/2024-01.csv"] * len(jan),
                 _file_modified_at=[JAN] * len(jan),
+                currency=["eur", "  "] + [None] * (len(jan) - 2),  # O-1: explicit, blank, ...
                 sales_rep=["x"] * len(jan),
             ),  # extra column
             _frame(
@@ -333,6 +337,7 @@ def erp_order_lines() -> pl.DataFrame:
                 feb,
                 _source_file=["erp/order_lines/2024-02.csv"] * len(feb),
                 _file_modified_at=[FEB] * len(feb),
+                currency=[None, " GBP "],  # O-11 has its own currency
             ),
         ],
         how="diagonal",
@@ -358,7 +363,15 @@ def full_raw_layer() -> dict[str, pl.DataFrame]:
 REQUIRED_ONLY = ("erp/order_lines", "erp/products", "erp/customers")
 
 
-def _start_dbt_build(db_path: Path, work_dir: Path) -> subprocess.Popen:
+# The full scenario runs with a non-default currency, as the Dagster dbt asset passes the
+# config's `default_currency`; the required-only one keeps dbt_project.yml's default (EUR).
+DBT_VARS = {"full": {"default_currency": "USD"}, "required_only": {}}
+
+
+def _start_dbt(
+    args: list[str], db_path: Path, work_dir: Path, project_dir: Path = DBT_PROJECT
+) -> subprocess.Popen:
+    """`dbt <args>` on `project_dir` against `db_path`; target and logs go to `work_dir`."""
     env = {
         **os.environ,
         "SEGMENTATION_DUCKDB_PATH": str(db_path),
@@ -367,22 +380,27 @@ def _start_dbt_build(db_path: Path, work_dir: Path) -> subprocess.Popen:
     return subprocess.Popen(
         [
             str(DBT),
-            "build",
+            *args,
             "--project-dir",
-            str(DBT_PROJECT),
+            str(project_dir),
             "--profiles-dir",
-            str(DBT_PROJECT),
+            str(project_dir),
             "--target-path",
             str(work_dir / "target"),
             "--log-path",
             str(work_dir / "logs"),
         ],
         env=env,
-        cwd=DBT_PROJECT,
+        cwd=project_dir,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
     )
+
+
+def _start_dbt_build(db_path: Path, work_dir: Path, dbt_vars: dict) -> subprocess.Popen:
+    vars_args = ["--vars", json.dumps(dbt_vars)] if dbt_vars else []
+    return _start_dbt(["build", *vars_args], db_path, work_dir)
 
 
 class Build:
@@ -411,7 +429,8 @@ def builds(tmp_path_factory) -> dict[str, Build]:
         work_dir = tmp_path_factory.mktemp(f"dbt_{name}")
         db_path = work_dir / "warehouse.duckdb"
         write_raw_layer(db_path, frames)
-        running[name] = (db_path, time.perf_counter(), _start_dbt_build(db_path, work_dir))
+        process = _start_dbt_build(db_path, work_dir, DBT_VARS[name])
+        running[name] = (db_path, time.perf_counter(), process)
     results = {}
     for name, (db_path, started, process) in running.items():
         output, _ = process.communicate(timeout=600)
@@ -543,7 +562,8 @@ def test_newest_wins_across_drops_and_within_a_file(con):
     assert rows(
         con,
         """
-        select sku, description from staging.stg_erp__products where _is_latest and sku = 'SKU-00007'
+        select sku, description from staging.stg_erp__products
+        where _is_latest and sku = 'SKU-00007'
     """,
     ) == [("SKU-00007", "Seven")]
     # the newer row of W1 in the same file wins
@@ -575,7 +595,8 @@ def test_product_crosswalk_matches_every_spelling(con):
     }
     assert rows(
         con,
-        "select erp_sku_as_delivered from reconcile.product_crosswalk where item_code in ('W2', 'W5') order by item_code",
+        "select erp_sku_as_delivered from reconcile.product_crosswalk"
+        " where item_code in ('W2', 'W5') order by item_code",
     ) == [("sku-00002",), (None,)]
 
 
@@ -633,7 +654,8 @@ def test_exceptions_are_exactly_the_planted_findings(con):
         rows(
             con,
             """
-        select source_system, source_entity, source_key, exception_type, erp_key from reconcile.exceptions
+        select source_system, source_entity, source_key, exception_type, erp_key
+        from reconcile.exceptions
     """,
         )
     )
@@ -682,7 +704,8 @@ def test_golden_records_pick_sources_and_survivors(con):
         con,
         """
         select sku, description, description_source, wms_item_code, item_group, item_group_source
-        from reconcile.golden_product where sku in ('SKU-00001', 'SKU-00003', 'SKU-00007') order by sku
+        from reconcile.golden_product
+        where sku in ('SKU-00001', 'SKU-00003', 'SKU-00007') order by sku
     """,
     ) == [
         ("SKU-00001", "Widget Alpha", "erp", "W1", "G-WIDGET", "wms"),  # W1 survives over W12
@@ -692,7 +715,8 @@ def test_golden_records_pick_sources_and_survivors(con):
     assert rows(
         con,
         """
-        select customer_id, crm_account_id, account_manager, account_manager_source, parent_customer_id
+        select customer_id, crm_account_id, account_manager, account_manager_source,
+            parent_customer_id
         from marts.dim_customer where customer_id in ('C-0004', 'C-0005', 'C-0006') order by 1
     """,
     ) == [
@@ -702,7 +726,8 @@ def test_golden_records_pick_sources_and_survivors(con):
     ]
     assert rows(
         con,
-        "select location_id, location_name, wms_warehouse_code, warehouse_name from marts.dim_location order by 1",
+        "select location_id, location_name, wms_warehouse_code, warehouse_name"
+        " from marts.dim_location order by 1",
     ) == [
         ("L-01", "Central DC", "WH-A", "Central Warehouse"),
         ("L-02", "North Plant", "WH-B", "north plant"),
@@ -748,7 +773,8 @@ def test_fct_order_lines(con):
     assert rows(
         con,
         """
-        select order_id, line_number, customer_id, sku, line_revenue, is_return, is_cancelled, _raw_row_id
+        select order_id, line_number, customer_id, sku, line_revenue, is_return, is_cancelled,
+            _raw_row_id
         from marts.fct_order_lines order by order_id, line_number
     """,
     ) == [
@@ -837,7 +863,8 @@ def test_fct_order_lines(con):
         con,
         """
         select data_type from information_schema.columns
-        where table_schema = 'marts' and table_name = 'fct_order_lines' and column_name = 'line_revenue'
+        where table_schema = 'marts' and table_name = 'fct_order_lines'
+            and column_name = 'line_revenue'
     """,
     ) == [("DECIMAL(18,2)",)]
 
@@ -871,7 +898,8 @@ def test_fct_freight_and_shipments(con):
     assert rows(
         con,
         """
-        select shipment_id, mode, is_known_mode, origin_location_id, destination_customer_id, transit_days
+        select shipment_id, mode, is_known_mode, origin_location_id, destination_customer_id,
+            transit_days
         from marts.fct_freight order by shipment_id
     """,
     ) == [
@@ -883,7 +911,8 @@ def test_fct_freight_and_shipments(con):
     assert rows(
         con,
         """
-        select shipment_id, order_id, sku, location_id, sku_match_method from marts.fct_shipments order by 1
+        select shipment_id, order_id, sku, location_id, sku_match_method
+        from marts.fct_shipments order by 1
     """,
     ) == [
         ("SH-1", "O-1", "SKU-00001", "L-01", "exact"),
@@ -896,3 +925,111 @@ def test_dbt_freight_modes_are_the_contracts():
 
     project = yaml.safe_load((DBT_PROJECT / "dbt_project.yml").read_text())
     assert tuple(project["vars"]["known_freight_modes"]) == FREIGHT_MODES
+
+
+# ---- default currency ------------------------------------------------------------------------
+
+
+def test_blank_currency_takes_the_default_currency_var(builds, con):
+    # the full build ran with --vars '{"default_currency": "USD"}': blank (NULL or spaces)
+    # becomes USD, an explicit currency keeps its own, upper-cased
+    assert dict(
+        ((r[0], r[1]), r[2])
+        for r in rows(con, "select order_id, line_number, currency from marts.fct_order_lines")
+    ) == {
+        ("O-1", 1): "EUR",  # 'eur' as delivered
+        ("O-1", 2): "USD",  # '  '
+        ("O-10", 1): "USD",
+        ("O-11", 1): "GBP",  # ' GBP '
+        ("O-12", 1): "USD",
+        ("O-2", 1): "USD",
+        ("O-3", 1): "USD",
+        ("O-9", 1): "USD",
+    }
+    assert rows(con, "select shipment_id, currency from marts.fct_freight order by 1") == [
+        ("SH-1", "EUR"),  # 'eur'
+        ("SH-2", "EUR"),
+        ("SH-3", "USD"),  # '  '
+        ("SH-4", "USD"),  # NULL
+    ]
+    # without --vars, dbt_project.yml's default applies
+    default = builds["required_only"].connect()
+    try:
+        assert rows(
+            default,
+            "select order_id, currency from marts.fct_order_lines where line_number = 1"
+            " and order_id in ('O-1', 'O-10', 'O-11') order by 1",
+        ) == [("O-1", "EUR"), ("O-10", "EUR"), ("O-11", "GBP")]
+    finally:
+        default.close()
+    project = yaml.safe_load((DBT_PROJECT / "dbt_project.yml").read_text())
+    assert project["vars"]["default_currency"] == "EUR"
+
+
+# ---- enforced contracts on the marts -----------------------------------------------------------
+
+
+# One drift per kind, each in another mart: (model, text in its SQL, replacement, column).
+CONTRACT_DRIFTS = [
+    ("fct_freight", "f.carrier,", "f.carrier as carrier_name,", "carrier_name"),  # renamed
+    (
+        "fct_shipments",
+        "s.shipped_qty,",
+        "cast(s.shipped_qty as integer) as shipped_qty,",  # double -> integer
+        "shipped_qty",
+    ),
+    (
+        "fct_order_lines",
+        "as is_cancelled,",
+        "as is_cancelled,\n        0 as unplanned_column,",  # added
+        "unplanned_column",
+    ),
+]
+
+
+def test_mart_contracts_fail_the_build_when_columns_drift(builds, tmp_path):
+    """A copy of the project with three drifted marts, run on a copy of the built warehouse.
+
+    Only the marts run (their parents are already in the copied warehouse), so the test
+    costs one dbt parse and four models. An untouched mart in the same run still builds.
+    """
+    assert builds["full"].returncode == 0, builds["full"].output[-6000:]
+    project = tmp_path / "dbt_project"
+    shutil.copytree(
+        DBT_PROJECT, project, ignore=shutil.ignore_patterns("target", "logs", "dbt_packages")
+    )
+    for model, old, new, _ in CONTRACT_DRIFTS:
+        sql_path = project / "models" / "marts" / f"{model}.sql"
+        sql = sql_path.read_text()
+        assert sql.count(old) == 1, (model, old)
+        sql_path.write_text(sql.replace(old, new))
+    db_path = tmp_path / "warehouse.duckdb"
+    shutil.copy(builds["full"].db_path, db_path)
+
+    models = [model for model, *_ in CONTRACT_DRIFTS] + ["dim_location"]
+    process = _start_dbt(["run", "--select", *models], db_path, tmp_path, project_dir=project)
+    output, _ = process.communicate(timeout=300)
+
+    assert process.returncode != 0, output[-6000:]
+    results = json.loads((tmp_path / "target" / "run_results.json").read_text())["results"]
+    by_model = {r["unique_id"].rsplit(".", 1)[-1]: r for r in results}
+    assert by_model["dim_location"]["status"] == "success", output[-6000:]
+    for model, _, _, column in CONTRACT_DRIFTS:
+        result = by_model[model]
+        assert result["status"] == "error", (model, output[-6000:])
+        assert "enforced contract that failed" in result["message"], result["message"]
+        assert column in result["message"], result["message"]
+    assert "data type mismatch" in by_model["fct_shipments"]["message"]
+    assert "missing in contract" in by_model["fct_order_lines"]["message"]
+    assert "missing in definition" in by_model["fct_freight"]["message"]  # carrier
+
+
+def test_every_mart_column_has_a_contract_type_and_description():
+    project = yaml.safe_load((DBT_PROJECT / "dbt_project.yml").read_text())
+    assert project["models"]["segmentation"]["marts"]["+contract"] == {"enforced": True}
+    marts = yaml.safe_load((DBT_PROJECT / "models/marts/_marts__models.yml").read_text())
+    models = {m["name"]: m for m in marts["models"]}
+    assert set(models) == {p.stem for p in (DBT_PROJECT / "models/marts").glob("*.sql")}
+    for name, model in models.items():
+        for column in model["columns"]:
+            assert column.get("data_type") and column.get("description"), (name, column)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dagster as dg
 import pytest
 
+from segmentation_assets.orchestration.asset_attributes import OWNER, WAREHOUSE_POOL
 from segmentation_assets.runner import load_definitions
 
 LAYERS = {
@@ -21,8 +22,32 @@ LAYERS = {
 
 
 @pytest.fixture(scope="module")
-def asset_graph():
-    return load_definitions().resolve_asset_graph()
+def definitions():
+    return load_definitions()
+
+
+@pytest.fixture(scope="module")
+def asset_graph(definitions):
+    return definitions.resolve_asset_graph()
+
+
+def test_every_table_is_owned_by_the_team_and_grouped_by_its_schema(asset_graph):
+    for key in asset_graph.get_all_asset_keys():
+        node = asset_graph.get(key)
+        assert node.owners == [OWNER], key
+        assert node.group_name == key.path[0], f"{key.to_user_string()} in {node.group_name}"
+
+
+def test_every_step_that_writes_the_warehouse_runs_in_the_one_writer_pool(asset_graph):
+    steps = {
+        asset_graph.get(key).assets_def
+        for key in asset_graph.get_all_asset_keys()
+        if asset_graph.get(key).is_materializable
+    }
+    assert len(steps) >= 8, "ingest, dbt, quality, features and segments steps"
+    assert {step.op.name: step.op.pool for step in steps} == {
+        step.op.name: WAREHOUSE_POOL for step in steps
+    }
 
 
 def test_every_asset_has_description_owner_and_a_layer_group(asset_graph):

@@ -342,8 +342,10 @@ def test_cumulative_classes_are_row_order_independent() -> None:
         {"sku": [f"s{i:02d}" for i in range(30)], "v": [float(i % 7) for i in range(30)]}
     )
     shuffled = frame.sample(fraction=1.0, shuffle=True, seed=1)
-    expected = dict(zip(frame["sku"], cumulative_share_class(frame, "v", ["sku"], (0.8, 0.95))))
-    got = dict(zip(shuffled["sku"], cumulative_share_class(shuffled, "v", ["sku"], (0.8, 0.95))))
+    expected_classes = cumulative_share_class(frame, "v", ["sku"], (0.8, 0.95))
+    got_classes = cumulative_share_class(shuffled, "v", ["sku"], (0.8, 0.95))
+    expected = dict(zip(frame["sku"], expected_classes, strict=True))
+    got = dict(zip(shuffled["sku"], got_classes, strict=True))
     assert got == expected
 
 

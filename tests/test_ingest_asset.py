@@ -60,10 +60,12 @@ def test_broken_redelivery_keeps_the_previous_rows_and_fails_the_check(landing, 
 
     with duckdb.connect(str(warehouse), read_only=True) as connection:
         rows = connection.execute(
-            "select _source_file, quantity from raw.erp__order_lines order by _source_file, _row_number"
+            "select _source_file, quantity from raw.erp__order_lines "
+            "order by _source_file, _row_number"
         ).fetchall()
         log = connection.execute(
-            "select status, rows, error_column, error_row from raw.file_loads where source_file = 'erp/order_lines/2024.csv'"
+            "select status, rows, error_column, error_row from raw.file_loads "
+            "where source_file = 'erp/order_lines/2024.csv'"
         ).fetchone()
     assert rows == [
         ("erp/order_lines/2024.csv", 5.0),

@@ -1,8 +1,14 @@
-"""Landing files: each kind of bad file gets its documented outcome; good files beside it load."""
+"""Landing files: each kind of bad file gets its documented outcome; good files beside it load.
+
+Every test runs the production ingest, `write_raw_layer`, into a real DuckDB file and reads
+back what it wrote: `raw.<system>__<entity>` and `raw.file_loads`.
+"""
 
 from __future__ import annotations
 
-from datetime import date
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from pathlib import Path
 
 import polars as pl
 import pytest
@@ -10,24 +16,53 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from segmentation_assets.sources.contract import ENTITIES, entity
-from segmentation_assets.sources.loader import load_landing_zone
+from segmentation_assets.sources.raw_layer import write_raw_layer
+from segmentation_assets.warehouse import connect, read_table
 from tests.conftest import LOADED_AT, ORDER_HEADER
 
 GOOD_LINES = (
-    f"{ORDER_HEADER}\nSO-1,1,2024-01-02,C-1,SKU-1,5,2.50\nSO-1,2,2024-01-02,C-1,SKU-2,-1,3\n"
+    f"{ORDER_HEADER}\nSO-1,1,2024-01-02,C-1,SKU-1,5,2.50\nSO-1,2,2024-01-02,C-1,SKU-1,-1,3\n"
 )
 
 
-def _status(load, source_file: str) -> dict:
-    rows = load.file_loads.filter(pl.col("source_file") == source_file).to_dicts()
+@dataclass(frozen=True)
+class RawLayer:
+    """What one run of write_raw_layer left in the warehouse."""
+
+    tables: dict[str, pl.DataFrame]  # raw.<entity.table>, ordered by source file and row
+    file_loads: pl.DataFrame  # raw.file_loads
+    schema_tables: set[str]  # every table in the raw schema
+
+
+def ingest(landing_root: Path, warehouse: Path, loaded_at: datetime = LOADED_AT) -> RawLayer:
+    """Run the production ingest into the DuckDB file `warehouse` and read the raw layer back."""
+    with connect(warehouse) as connection:
+        log = write_raw_layer(connection, landing_root, loaded_at)
+        file_loads = read_table(connection, "raw", "file_loads")
+        tables = {
+            e.table: read_table(connection, "raw", e.table).sort("_source_file", "_row_number")
+            for e in ENTITIES
+        }
+        schema_tables = {
+            row[0]
+            for row in connection.execute(
+                "select table_name from information_schema.tables where table_schema = 'raw'"
+            ).fetchall()
+        }
+    assert file_loads.equals(log), "raw.file_loads holds the log write_raw_layer returns"
+    return RawLayer(tables, file_loads, schema_tables)
+
+
+def _status(layer: RawLayer, source_file: str) -> dict:
+    rows = layer.file_loads.filter(pl.col("source_file") == source_file).to_dicts()
     assert len(rows) == 1, f"{source_file} should be logged exactly once"
     return rows[0]
 
 
-def test_good_file_loads_typed_with_metadata(landing):
+def test_good_file_loads_typed_with_metadata(landing, tmp_path):
     landing.write("erp/order_lines/2024.csv", GOOD_LINES)
-    load = load_landing_zone(landing.root, LOADED_AT)
-    lines = load.tables["erp__order_lines"]
+    layer = ingest(landing.root, tmp_path / "w.duckdb")
+    lines = layer.tables["erp__order_lines"]
     assert lines.height == 2
     assert lines.schema["order_date"] == pl.Date
     assert lines.schema["quantity"] == pl.Float64
@@ -36,7 +71,7 @@ def test_good_file_loads_typed_with_metadata(landing):
         "erp/order_lines/2024.csv#1",
         "erp/order_lines/2024.csv#2",
     ]
-    assert _status(load, "erp/order_lines/2024.csv")["status"] == "loaded"
+    assert _status(layer, "erp/order_lines/2024.csv")["status"] == "loaded"
 
 
 @pytest.mark.parametrize(
@@ -52,7 +87,10 @@ def test_good_file_loads_typed_with_metadata(landing):
             "'unit_price'",
         ),
         (
-            f"{ORDER_HEADER}\nSO-1,1,2024-01-02,C-1,SKU-1,5,2.5\nSO-1,2,2024-01-02,C-1,SKU-1,twelve,2.5\n".encode(),
+            (
+                f"{ORDER_HEADER}\nSO-1,1,2024-01-02,C-1,SKU-1,5,2.5\n"
+                "SO-1,2,2024-01-02,C-1,SKU-1,twelve,2.5\n"
+            ).encode(),
             "wrong_type",
             "quantity",
             2,
@@ -131,12 +169,12 @@ def test_good_file_loads_typed_with_metadata(landing):
     ],
 )
 def test_bad_file_is_rejected_with_file_column_row_and_rule(
-    landing, content, rule, column, row, words
+    landing, tmp_path, content, rule, column, row, words
 ):
     landing.write("erp/order_lines/good.csv", GOOD_LINES)
     bad = landing.write("erp/order_lines/bad.csv", content)
-    load = load_landing_zone(landing.root, LOADED_AT)
-    entry = _status(load, "erp/order_lines/bad.csv")
+    layer = ingest(landing.root, tmp_path / "w.duckdb")
+    entry = _status(layer, "erp/order_lines/bad.csv")
     assert entry["status"] == "rejected"
     assert entry["error_rule"] == rule
     assert entry["error_column"] == column
@@ -144,38 +182,39 @@ def test_bad_file_is_rejected_with_file_column_row_and_rule(
     assert entry["message"].startswith("erp/order_lines/bad.csv: ")
     assert words in entry["message"]
     assert bad.read_bytes() == content, "a rejected file is kept untouched"
-    assert _status(load, "erp/order_lines/good.csv")["status"] == "loaded"
-    assert load.tables["erp__order_lines"]["_source_file"].unique().to_list() == [
+    assert _status(layer, "erp/order_lines/good.csv")["status"] == "loaded"
+    assert layer.tables["erp__order_lines"]["_source_file"].unique().to_list() == [
         "erp/order_lines/good.csv"
     ]
 
 
-def test_header_only_file_loads_with_zero_rows_and_a_note(landing):
+def test_header_only_file_loads_with_zero_rows_and_a_note(landing, tmp_path):
     landing.write("erp/customers.csv", "customer_id,customer_name\n")
-    load = load_landing_zone(landing.root, LOADED_AT)
-    entry = _status(load, "erp/customers.csv")
+    layer = ingest(landing.root, tmp_path / "w.duckdb")
+    entry = _status(layer, "erp/customers.csv")
     assert (entry["status"], entry["rows"]) == ("loaded", 0)
     assert "header only" in entry["message"]
 
 
-def test_extra_columns_are_kept_in_raw_and_reported(landing):
+def test_extra_columns_are_kept_in_raw_and_reported(landing, tmp_path):
     landing.write("erp/customers.csv", "Customer_ID , CUSTOMER_NAME,loyalty_points\nC-1,Acme,12\n")
-    load = load_landing_zone(landing.root, LOADED_AT)
-    customers = load.tables["erp__customers"]
+    layer = ingest(landing.root, tmp_path / "w.duckdb")
+    customers = layer.tables["erp__customers"]
     assert customers["loyalty_points"].to_list() == ["12"]
+    assert customers.schema["loyalty_points"] == pl.String, "extra columns are kept as text"
     assert customers["customer_id"].to_list() == ["C-1"]
     assert customers["region"].to_list() == [None], "absent optional columns are null"
-    assert "loyalty_points" in _status(load, "erp/customers.csv")["message"]
+    assert "loyalty_points" in _status(layer, "erp/customers.csv")["message"]
 
 
-def test_duplicate_keys_across_two_drops_are_both_kept_in_raw_for_newest_wins(landing):
+def test_duplicate_keys_across_two_drops_are_both_kept_in_raw_for_newest_wins(landing, tmp_path):
     landing.write("erp/order_lines/a.csv", GOOD_LINES, mtime=1_700_000_000)
     landing.write(
         "erp/order_lines/b.csv",
         f"{ORDER_HEADER}\nSO-1,1,2024-01-02,C-1,SKU-1,7,2.50\n",
         mtime=1_700_000_500,
     )
-    lines = load_landing_zone(landing.root, LOADED_AT).tables["erp__order_lines"]
+    lines = ingest(landing.root, tmp_path / "w.duckdb").tables["erp__order_lines"]
     first_line = lines.filter((pl.col("order_id") == "SO-1") & (pl.col("line_number") == 1)).sort(
         "_file_modified_at"
     )
@@ -183,49 +222,56 @@ def test_duplicate_keys_across_two_drops_are_both_kept_in_raw_for_newest_wins(la
     assert first_line["_file_modified_at"][1] > first_line["_file_modified_at"][0]
 
 
-def test_bom_crlf_and_accents_are_read_correctly(landing):
-    content = '\ufeffcustomer_id,customer_name,country\r\nC-1,Müller Söhne,DE\r\nC-2,"Société, Générale",FR\r\n'
+def test_bom_crlf_and_accents_are_read_correctly(landing, tmp_path):
+    content = (
+        "\ufeffcustomer_id,customer_name,country\r\n"
+        "C-1,Müller Söhne,DE\r\n"
+        'C-2,"Société, Générale",FR\r\n'
+    )
     landing.write("erp/customers.csv", content.encode("utf-8"))
-    customers = load_landing_zone(landing.root, LOADED_AT).tables["erp__customers"]
+    customers = ingest(landing.root, tmp_path / "w.duckdb").tables["erp__customers"]
     assert customers["customer_id"].to_list() == ["C-1", "C-2"]
     assert customers["customer_name"].to_list() == ["Müller Söhne", "Société, Générale"]
     assert customers["country"].to_list() == ["DE", "FR"]
 
 
-def test_utf16_with_byte_order_mark_is_read(landing):
+def test_utf16_with_byte_order_mark_is_read(landing, tmp_path):
     landing.write("erp/customers.csv", "customer_id,customer_name\r\nC-7,Zoë\r\n".encode("utf-16"))
-    customers = load_landing_zone(landing.root, LOADED_AT).tables["erp__customers"]
+    customers = ingest(landing.root, tmp_path / "w.duckdb").tables["erp__customers"]
     assert customers["customer_name"].to_list() == ["Zoë"]
 
 
-def test_timestamps_in_date_columns_keep_their_date(landing):
+def test_timestamps_in_date_columns_keep_their_date(landing, tmp_path):
     landing.write(
         "erp/order_lines.csv",
-        f"{ORDER_HEADER}\nSO-1,1,2024-03-31T23:15:00,C-1,SKU-1,1,1\nSO-1,2,2024-04-01 00:00:00,C-1,SKU-1,1,1\n",
+        f"{ORDER_HEADER}\nSO-1,1,2024-03-31T23:15:00,C-1,SKU-1,1,1\n"
+        "SO-1,2,2024-04-01 00:00:00,C-1,SKU-1,1,1\n",
     )
-    lines = load_landing_zone(landing.root, LOADED_AT).tables["erp__order_lines"]
+    lines = ingest(landing.root, tmp_path / "w.duckdb").tables["erp__order_lines"]
     assert lines["order_date"].to_list() == [date(2024, 3, 31), date(2024, 4, 1)]
 
 
-def test_rejected_file_keeps_rows_of_its_previous_good_load(landing):
+def test_rejected_file_keeps_rows_of_its_previous_good_load(landing, tmp_path):
+    warehouse = tmp_path / "w.duckdb"
     landing.write("erp/order_lines/2024.csv", GOOD_LINES)
-    first = load_landing_zone(landing.root, LOADED_AT).tables["erp__order_lines"]
+    first = ingest(landing.root, warehouse).tables["erp__order_lines"]
+    assert first.height == 2
     landing.write(
         "erp/order_lines/2024.csv", f"{ORDER_HEADER}\nSO-1,1,2024-01-02,C-1,SKU-1,oops,2.5\n"
     )
 
-    def previous(ent, source_file):
-        return (
-            first.filter(pl.col("_source_file") == source_file)
-            if ent.table == "erp__order_lines"
-            else None
-        )
-
-    load = load_landing_zone(landing.root, LOADED_AT, previous)
-    entry = _status(load, "erp/order_lines/2024.csv")
+    later = LOADED_AT + timedelta(days=1)
+    layer = ingest(landing.root, warehouse, later)
+    entry = _status(layer, "erp/order_lines/2024.csv")
     assert entry["status"] == "rejected" and entry["rows"] == 2
+    assert (entry["error_rule"], entry["error_column"], entry["error_row"]) == (
+        "wrong_type",
+        "quantity",
+        1,
+    )
+    assert entry["loaded_at"] == later
     assert "kept the 2 rows of the previous good load" in entry["message"]
-    assert load.tables["erp__order_lines"].equals(first)
+    assert layer.tables["erp__order_lines"].equals(first), "the previous load's rows, unchanged"
 
 
 def test_parquet_drop_loads_and_wrongly_typed_parquet_is_rejected(landing, tmp_path):
@@ -245,11 +291,11 @@ def test_parquet_drop_loads_and_wrongly_typed_parquet_is_rejected(landing, tmp_p
     good.write_parquet(path)
     bad = good.with_columns(pl.lit(True).alias("order_date"))
     bad.write_parquet(landing.root / "erp/order_lines/2024-06.parquet")
-    load = load_landing_zone(landing.root, LOADED_AT)
-    lines = load.tables["erp__order_lines"]
+    layer = ingest(landing.root, tmp_path / "w.duckdb")
+    lines = layer.tables["erp__order_lines"]
     assert lines["unit_price"].to_list() == [4.25]
     assert lines["quantity"].to_list() == [3.0]
-    entry = _status(load, "erp/order_lines/2024-06.parquet")
+    entry = _status(layer, "erp/order_lines/2024-06.parquet")
     assert (entry["status"], entry["error_column"], entry["error_rule"]) == (
         "rejected",
         "order_date",
@@ -257,18 +303,19 @@ def test_parquet_drop_loads_and_wrongly_typed_parquet_is_rejected(landing, tmp_p
     )
 
 
-def test_files_outside_the_contract_are_logged_as_ignored(landing):
+def test_files_outside_the_contract_are_logged_as_ignored(landing, tmp_path):
     landing.write("erp/orderlines.csv", GOOD_LINES)
     landing.write("erp/order_lines/notes.txt", "hello")
-    load = load_landing_zone(landing.root, LOADED_AT)
-    assert _status(load, "erp/orderlines.csv")["status"] == "ignored"
-    assert _status(load, "erp/order_lines/notes.txt")["error_rule"] == "unsupported_format"
+    layer = ingest(landing.root, tmp_path / "w.duckdb")
+    assert _status(layer, "erp/orderlines.csv")["status"] == "ignored"
+    assert _status(layer, "erp/order_lines/notes.txt")["error_rule"] == "unsupported_format"
 
 
-def test_every_entity_has_a_raw_table_even_when_absent(landing):
-    load = load_landing_zone(landing.root, LOADED_AT)
-    assert set(load.tables) == {e.table for e in ENTITIES}
-    locations = load.tables["erp__locations"]
+def test_every_entity_has_a_raw_table_even_when_absent(landing, tmp_path):
+    layer = ingest(landing.root, tmp_path / "w.duckdb")
+    assert layer.schema_tables == {e.table for e in ENTITIES} | {"file_loads"}
+    assert layer.file_loads.height == 0
+    locations = layer.tables["erp__locations"]
     assert locations.height == 0
     assert (
         list(entity("erp/locations").column_names)
@@ -289,5 +336,6 @@ def test_decimal_text_round_trips(tmp_path_factory, values):
     (root / "erp").mkdir()
     rows = "\n".join(f"SO-1,{i},2024-01-02,C-1,SKU-1,{v},1" for i, v in enumerate(values))
     (root / "erp/order_lines.csv").write_text(f"{ORDER_HEADER}\n{rows}\n")
-    quantities = load_landing_zone(root, LOADED_AT).tables["erp__order_lines"]["quantity"].to_list()
+    warehouse = tmp_path_factory.mktemp("warehouse") / "w.duckdb"
+    quantities = ingest(root, warehouse).tables["erp__order_lines"]["quantity"].to_list()
     assert quantities == pytest.approx([float(v) for v in values], rel=1e-12, abs=1e-9)

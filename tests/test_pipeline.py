@@ -160,7 +160,9 @@ def test_rejected_file_is_logged_and_the_rest_loads(sample_run):
     planted = sample_run.truth("planted_defects.csv").filter(pl.col("defect") == "rejected_file")
     assert set(rejected["source_file"]) == {k for k in planted["key"]}
     assert rejected["error_rule"].to_list() == ["wrong_type"] * rejected.height
-    assert all(m.startswith(f) for f, m in zip(rejected["source_file"], rejected["message"]))
+    assert all(
+        m.startswith(f) for f, m in zip(rejected["source_file"], rejected["message"], strict=True)
+    )
     assert loads.filter(pl.col("status") == "loaded").height >= 10
 
 
@@ -181,14 +183,16 @@ def test_newest_drop_wins_for_restated_order_lines(sample_run):
 def test_weekly_demand_is_zero_filled_per_sku(sample_run):
     gaps = sample_run.sql("""
         with spans as (
-            select sku, count(*) as weeks, min(week_start) as first_week, max(week_start) as last_week
+            select sku, count(*) as weeks,
+                min(week_start) as first_week, max(week_start) as last_week
             from marts.fct_weekly_demand group by sku
         )
         select * from spans where weeks != datediff('week', first_week, last_week) + 1
     """)
     assert gaps.height == 0
     last_weeks = sample_run.sql(
-        "select count(distinct max_week) as n from (select max(week_start) as max_week from marts.fct_weekly_demand group by sku)"
+        "select count(distinct max_week) as n from "
+        "(select max(week_start) as max_week from marts.fct_weekly_demand group by sku)"
     )
     assert last_weeks["n"][0] == 1, "every SKU runs to the last week in the data"
     zeros = sample_run.sql("select count(*) as n from marts.fct_weekly_demand where units = 0")[
@@ -201,7 +205,8 @@ def test_weekly_demand_totals_match_order_lines(sample_run):
     check = sample_run.sql("""
         select
             (select sum(units) from marts.fct_weekly_demand) as weekly_units,
-            (select sum(quantity) from marts.fct_order_lines where not is_cancelled and quantity > 0) as line_units
+            (select sum(quantity) from marts.fct_order_lines
+             where not is_cancelled and quantity > 0) as line_units
     """)
     assert check["weekly_units"][0] == pytest.approx(check["line_units"][0])
 

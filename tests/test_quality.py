@@ -167,7 +167,10 @@ def test_each_sku_is_judged_against_its_own_history() -> None:
 def test_flags_do_not_depend_on_the_unit_of_measure(
     base: list[int], spike: int, exponent: int
 ) -> None:
-    """Scaling a SKU's quantities (cases -> units) changes no flag; powers of two keep floats exact."""
+    """Scaling a SKU's quantities (cases -> units) changes no flag.
+
+    Powers of two keep the floats exact.
+    """
     quantities = [float(q) for q in [*base, spike]]
     factor = 2.0**exponent
     original = demand_outliers(order_lines("SKU-1", quantities), threshold=5.0)
@@ -719,3 +722,114 @@ def test_priorities_on_empty_inputs_are_empty() -> None:
     ranked = cleansing_priorities(card, pl.DataFrame(), pl.DataFrame())
     assert ranked.height == 0
     assert ranked.schema == PRIORITIES_SCHEMA
+
+
+def match_rate_inputs() -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    """Scorecard, exceptions and order lines of three foreign systems with known match rates.
+
+    wms_items 3 of 5 (60%), crm_accounts 1 of 2 (50%), tms_destinations 1 of 2 (50%),
+    wms_warehouses and tms_origins empty (rate undefined).
+    """
+    product_xwalk = pl.DataFrame(
+        {
+            "item_code": ["a", "i2", "i3", "b", "x9"],
+            "erp_sku_as_delivered": ["A", "C", "D", None, "x"],
+            "sku": ["A", "C", "D", None, None],
+            "match_method": ["exact", "exact", "exact", None, None],
+        }
+    )
+    customer_xwalk = pl.DataFrame(
+        {
+            "account_id": ["acc1", "c1"],
+            "erp_customer_id_as_delivered": ["C2", None],
+            "customer_id": ["C2", None],
+            "match_method": ["exact", None],
+        }
+    )
+    tms = pl.DataFrame({"code": ["d1", "d2"], "role": ["destination"] * 2, "erp_id": ["C1", None]})
+    findings = [
+        # (entity_type, source_system, source_entity, source_key, exception_type)
+        ("product", "wms", "items", "b", "unmatched"),  # names SKU B by its code: 50
+        ("product", "wms", "items", "x9", "ambiguous_match"),
+        ("customer", "crm", "accounts", "c1", "unmatched"),  # names customer C1: 100
+        ("customer", "tms", "freight", "d2", "unmatched"),  # no sales: 0
+        ("product", "wms", "items", "a", "hierarchy_conflict"),  # matched: not in the rate
+    ]
+    ex = pl.DataFrame(
+        {
+            "exception_id": [f"E{i}" for i in range(len(findings))],
+            "entity_type": [f[0] for f in findings],
+            "source_system": [f[1] for f in findings],
+            "source_entity": [f[2] for f in findings],
+            "source_key": [f[3] for f in findings],
+            "exception_type": [f[4] for f in findings],
+            "erp_key": [None] * len(findings),
+            "detail": [""] * len(findings),
+        },
+        schema_overrides={"erp_key": pl.String},
+    )
+    card = master_data_scorecard(
+        None, None, None, product_xwalk, customer_xwalk, pl.DataFrame(), tms, ex
+    )
+    lines = revenue_lines({("A", "C1"): 100.0, ("B", "C2"): 50.0})
+    return card, ex, lines
+
+
+def match_rate_rows(ranked: pl.DataFrame) -> list[tuple]:
+    return (
+        ranked.filter(pl.col("issue").str.starts_with("match rate below target"))
+        .select("rank", "entity_type", "issue", "affected_records", "affected_revenue")
+        .rows()
+    )
+
+
+def test_priorities_list_foreign_systems_below_the_match_rate_target() -> None:
+    card, ex, lines = match_rate_inputs()
+
+    ranked = cleansing_priorities(card, ex, lines, match_rate_target=0.9)
+
+    # ranked among the other issues by revenue: C1 (100) > B (50) > nothing sold (0). Also
+    # listed: customer unmatched (C1 and d2, 100) first, product hierarchy_conflict (A, 100)
+    # third, product unmatched (B, 50) fifth, product ambiguous_match (0) last.
+    assert match_rate_rows(ranked) == [
+        (2, "customer", "match rate below target: crm_accounts at 50% (target 90%)", 1, 100.0),
+        (4, "product", "match rate below target: wms_items at 60% (target 90%)", 2, 50.0),
+        (6, "customer", "match rate below target: tms_destinations at 50% (target 90%)", 1, 0.0),
+    ]
+    assert ranked.height == 7
+    # the per-finding rows stay: the system rows summarise them under their own name
+    by_issue = {(r["entity_type"], r["issue"]): r for r in ranked.iter_rows(named=True)}
+    assert by_issue[("product", "unmatched")]["affected_records"] == 1
+    assert by_issue[("product", "ambiguous_match")]["affected_records"] == 1
+    recommendation = by_issue[
+        ("product", "match rate below target: wms_items at 60% (target 90%)")
+    ]["recommendation"]
+    assert recommendation.startswith("Maintain the ERP key in the WMS item master")
+    assert "erp_sku" in recommendation
+    # empty systems have no rate and are never listed
+    assert not ranked.filter(pl.col("issue").str.contains("wms_warehouses|tms_origins")).height
+
+
+def test_a_system_at_or_above_the_match_rate_target_is_not_listed() -> None:
+    card, ex, lines = match_rate_inputs()
+
+    at_wms_rate = match_rate_rows(cleansing_priorities(card, ex, lines, match_rate_target=0.6))
+    assert [r[2] for r in at_wms_rate] == [
+        "match rate below target: crm_accounts at 50% (target 60%)",
+        "match rate below target: tms_destinations at 50% (target 60%)",
+    ]
+    assert match_rate_rows(cleansing_priorities(card, ex, lines, match_rate_target=0.5)) == []
+    assert match_rate_rows(cleansing_priorities(card, ex, lines, match_rate_target=0.0)) == []
+
+
+def test_match_rate_issues_are_unpriced_without_the_findings_and_floor_the_rate() -> None:
+    xwalk = pl.DataFrame(
+        {"item_code": [f"i{i}" for i in range(1000)], "sku": ["A"] * 989 + [None] * 11}
+    )
+    card = master_data_scorecard(None, None, None, xwalk, None, None, None, None)
+    lines = revenue_lines({("A", "C1"): 100.0})
+
+    # 98.9% of items match: shown floored, never rounded up to the 99% target
+    assert match_rate_rows(cleansing_priorities(card, None, lines, match_rate_target=0.99)) == [
+        (1, "product", "match rate below target: wms_items at 98.9% (target 99%)", 11, None)
+    ]

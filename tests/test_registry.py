@@ -91,7 +91,7 @@ def test_register_two_versions_latest_is_current(warehouse):
     assert _register(warehouse, "product-b", DIFFERENT, DIFFERENT_NAMES, k=3) is True
     versions = list_versions(warehouse)
     assert sorted(versions["model_version"].to_list()) == ["product-a", "product-b"]
-    assert dict(zip(versions["model_version"], versions["is_current"])) == {
+    assert dict(zip(versions["model_version"], versions["is_current"], strict=True)) == {
         "product-a": False,
         "product-b": True,
     }

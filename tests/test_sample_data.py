@@ -165,7 +165,9 @@ def resolve(
         if len(hits) == 1:
             return hits[0], "numeric_core"
     key = " ".join(name.upper().split())
-    hits = [e for e, n in zip(erp_ids, erp_names) if " ".join(n.upper().split()) == key]
+    hits = [
+        e for e, n in zip(erp_ids, erp_names, strict=True) if " ".join(n.upper().split()) == key
+    ]
     return (hits[0], "name") if len(hits) == 1 else (None, None)
 
 
@@ -323,31 +325,18 @@ def test_order_line_defects_hold_in_the_files(small: tuple[Path, dict]) -> None:
     products = set(read_entity(root, "erp/products")["sku"])
     corrections = read_text_table(root / "landing/erp/order_lines/zz_corrections.csv")
     restated = dict(
-        zip(corrections["order_id"] + "|" + corrections["line_number"], corrections["quantity"])
+        zip(
+            corrections["order_id"] + "|" + corrections["line_number"],
+            corrections["quantity"],
+            strict=True,
+        )
     )
     for d in planted.filter(pl.col("entity") == "order_lines").iter_rows(named=True):
         if d["defect"] == "rejected_file":
             continue
         table = read_text_table(root / "landing" / d["source_file"])
         row = table.row(int(d["row_number"]) - 1, named=True)
-        check = {
-            "negative_price": lambda: float(row["unit_price"]) < 0,
-            "order_date_in_future": lambda: row["order_date"].startswith("2031-"),
-            "unknown_product": lambda: row["sku"] not in products,
-            "missing_key": lambda: row["order_id"] is None,
-            "zero_quantity": lambda: float(row["quantity"]) == 0,
-            "demand_outlier": lambda: float(row["quantity"]) >= 50,
-            "unknown_customer": lambda: row["customer_id"].startswith("C-98"),
-            "duplicate_key_in_file": lambda: (
-                table.filter(
-                    (pl.col("order_id") == row["order_id"])
-                    & (pl.col("line_number") == row["line_number"])
-                ).height
-                == 2
-            ),
-            "superseded_by_newer_drop": lambda: restated[d["key"]] != row["quantity"],
-        }[d["defect"]]
-        assert check(), d
+        assert _order_line_defect_holds(d["defect"], d["key"], row, table, products, restated), d
     manifest = json.loads((root / "ground_truth/manifest.json").read_text())
     expected = manifest["expected_quarantine_order_lines"]
     assert expected["superseded_by_newer_drop"] == corrections.height == 8
@@ -359,11 +348,45 @@ def test_order_line_defects_hold_in_the_files(small: tuple[Path, dict]) -> None:
     )
 
 
+def _order_line_defect_holds(
+    defect: str,
+    key: str,
+    row: dict,
+    table: pl.DataFrame,
+    products: set[str],
+    restated: dict[str, str],
+) -> bool:
+    """Whether a planted order-line defect shows in its row (`table` is the row's file)."""
+    match defect:
+        case "negative_price":
+            return float(row["unit_price"]) < 0
+        case "order_date_in_future":
+            return row["order_date"].startswith("2031-")
+        case "unknown_product":
+            return row["sku"] not in products
+        case "missing_key":
+            return row["order_id"] is None
+        case "zero_quantity":
+            return float(row["quantity"]) == 0
+        case "demand_outlier":
+            return float(row["quantity"]) >= 50
+        case "unknown_customer":
+            return row["customer_id"].startswith("C-98")
+        case "duplicate_key_in_file":
+            same_key = (pl.col("order_id") == row["order_id"]) & (
+                pl.col("line_number") == row["line_number"]
+            )
+            return table.filter(same_key).height == 2
+        case "superseded_by_newer_drop":
+            return restated[key] != row["quantity"]
+    raise KeyError(f"no check for planted order-line defect {defect!r}")
+
+
 def test_malformed_upload_cannot_be_parsed_as_contract_types(small: tuple[Path, dict]) -> None:
     root, _ = small
     path = root / "landing/erp/order_lines/zz_manual_upload.csv"
     assert "twelve" in path.read_text(encoding="utf-8")
-    with pytest.raises(Exception):
+    with pytest.raises(pl.exceptions.ComputeError):
         pl.read_csv(path, schema_overrides={"quantity": pl.Float64})
 
 
@@ -564,7 +587,7 @@ def test_archetypes_are_visible_in_weekly_demand(small: tuple[Path, dict]) -> No
     skus, units = weekly_demand(root)
     truth = pl.read_csv(root / "ground_truth/archetypes.csv")["archetype"].to_numpy()
     first = np.argmax(units > 0, axis=1)
-    zero_share = np.array([np.mean(u[f:] == 0) for u, f in zip(units, first)])
+    zero_share = np.array([np.mean(u[f:] == 0) for u, f in zip(units, first, strict=True)])
     cov = units.std(axis=1) / units.mean(axis=1)
     assert (zero_share[np.isin(truth, ["intermittent", "lumpy"])] > 0.6).all()
     assert (cov[truth == "fast_stable"] < 0.4).all()

@@ -1,4 +1,5 @@
-"""Segmentation engine: feature matrix, candidates, selection, naming and stability on constructed data."""
+"""Segmentation engine: feature matrix, candidates, selection, naming and stability on
+constructed data."""
 
 from __future__ import annotations
 
@@ -9,7 +10,13 @@ import polars as pl
 import pytest
 from sklearn.metrics import adjusted_rand_score
 
-from segmentation_assets.config import CandidatesConfig, PinConfig, SelectionWeights
+from segmentation_assets.config import (
+    CandidatesConfig,
+    PinConfig,
+    SegmentationSection,
+    SelectionWeights,
+    StabilityConfig,
+)
 from segmentation_assets.segmentation import candidates as candidates_module
 from segmentation_assets.segmentation.candidates import fit_candidate, fit_candidates, relabel
 from segmentation_assets.segmentation.matrix import build_feature_matrix
@@ -19,7 +26,14 @@ from segmentation_assets.segmentation.selection import (
     score_candidates,
     subsample_stability,
 )
-from segmentation_assets.segmentation.stability import bootstrap_stability, rolling_stability
+from segmentation_assets.segmentation.stability import (
+    BOOTSTRAP_SCHEMA,
+    MIGRATION_SCHEMA,
+    WINDOW_SCHEMA,
+    Stability,
+    bootstrap_stability,
+    rolling_stability,
+)
 
 CENTRES = np.array([[0.0, 0.0], [20.0, 0.0], [0.0, 20.0]])
 SIZES = (40, 30, 20)  # distinct sizes: canonical ids are 0, 1, 2 in this order
@@ -285,7 +299,8 @@ def test_names_describe_what_stands_out_and_are_unique():
     assert profiles.get_column("entities").to_list() == [10, 10, core]
     assert profiles.row(0, named=True)["weekly_units"] == 500.0
     names = name_segments(profiles, frame, "product")
-    # strongest first: units z ~ +4 (log scale), CoV z ~ -2; adi 1.0 is low but "low adi" has no word
+    # strongest first: units z ~ +4 (log scale), CoV z ~ -2; adi 1.0 is low but "low adi" has
+    # no word
     assert names[0] == "fast, stable"
     # adi z ~ +11, CoV z ~ +6, units z ~ -2.7
     assert names[1] == "intermittent, erratic, slow"
@@ -311,8 +326,8 @@ def test_colliding_names_are_told_apart_by_what_separates_them_and_lumpy_is_said
         }
     )
     names = name_segments(profiles, population, "product")
-    # intermittent (z 5) with uneven sizes (z 4) is "lumpy"; both are also seasonal (z 2 and 0.6 > 0.5),
-    # and seasonality is what separates them most
+    # intermittent (z 5) with uneven sizes (z 4) is "lumpy"; both are also seasonal (z 2 and
+    # 0.6 > 0.5), and seasonality is what separates them most
     assert names[0] == "lumpy, growing, seasonal (higher seasonality strength)"
     assert names[1] == "lumpy, growing, seasonal (lower seasonality strength)"
     assert names[2] == "declining" and names[3] == "declining 2", (
@@ -403,3 +418,60 @@ def test_bootstrap_stability_is_about_one_on_clear_blobs():
     assert result.get_column("segment_id").to_list() == [0, 1, 2]
     assert result.get_column("samples").to_list() == [5, 5, 5]
     assert all(math.isclose(j, 1.0) for j in result.get_column("mean_jaccard").to_list())
+
+
+STABILITY_RULES = SegmentationSection(
+    stability=StabilityConfig(min_adjusted_rand=0.6, min_bootstrap_jaccard=0.75)
+)
+NO_WINDOWS = "no rolling windows: the history is too short for the configured windows"
+
+
+def _stability(mean_adjusted_rand: float | None, jaccards: list[float], note: str = ""):
+    return Stability(
+        windows=pl.DataFrame(schema=WINDOW_SCHEMA),
+        mean_adjusted_rand=mean_adjusted_rand,
+        migration=pl.DataFrame(schema=MIGRATION_SCHEMA),
+        bootstrap=pl.DataFrame(
+            {
+                "segment_id": list(range(len(jaccards))),
+                "mean_jaccard": jaccards,
+                "samples": [20] * len(jaccards),
+            },
+            schema=BOOTSTRAP_SCHEMA,
+        ),
+        note=note,
+    )
+
+
+def test_stability_passes_at_or_above_every_threshold():
+    assert _stability(0.8, [0.9, 0.76]).failures(STABILITY_RULES) == []
+    assert _stability(0.6, [0.75, 0.75]).failures(STABILITY_RULES) == [], "thresholds pass"
+    assert _stability(0.8, []).failures(STABILITY_RULES) == [], "no bootstrap rows, no failure"
+
+
+def test_stability_failure_names_the_adjusted_rand_shortfall():
+    assert _stability(0.42, [0.9, 0.8]).failures(STABILITY_RULES) == [
+        "mean out-of-sample adjusted Rand index 0.42 is below 0.6"
+    ]
+
+
+def test_stability_failure_names_each_weak_segments_bootstrap_jaccard():
+    assert _stability(0.8, [0.9, 0.5, 0.31, 0.75]).failures(STABILITY_RULES) == [
+        "segment 1 bootstrap Jaccard 0.50 is below 0.75",
+        "segment 2 bootstrap Jaccard 0.31 is below 0.75",
+    ]
+
+
+def test_stability_failure_includes_the_note_first():
+    assert _stability(None, [0.9], NO_WINDOWS).failures(STABILITY_RULES) == [NO_WINDOWS]
+    assert _stability(0.1, [0.2], NO_WINDOWS).failures(STABILITY_RULES) == [
+        NO_WINDOWS,
+        "mean out-of-sample adjusted Rand index 0.10 is below 0.6",
+        "segment 0 bootstrap Jaccard 0.20 is below 0.75",
+    ]
+
+
+def test_stability_is_still_importable_from_the_engine():
+    from segmentation_assets.segmentation import engine
+
+    assert engine.Stability is Stability

@@ -34,7 +34,8 @@ SEGMENT_KEYS = [
 
 def current(run, entity_type: str) -> pl.DataFrame:
     return run.sql(
-        f"select * from segments.current_assignments where entity_type = '{entity_type}' order by entity_id"
+        "select * from segments.current_assignments "
+        f"where entity_type = '{entity_type}' order by entity_id"
     )
 
 
@@ -49,7 +50,8 @@ def test_product_segments_recover_the_demand_archetypes_better_than_abc_xyz(samp
     model_ari = adjusted_rand_score(joined["archetype"], joined["segment_id"])
     baseline_ari = adjusted_rand_score(joined["archetype"], joined["baseline_segment"])
     print(
-        f"\nadjusted Rand index vs archetypes: chosen segmentation {model_ari:.3f}, ABC x XYZ {baseline_ari:.3f}"
+        "\nadjusted Rand index vs archetypes: "
+        f"chosen segmentation {model_ari:.3f}, ABC x XYZ {baseline_ari:.3f}"
     )
     assert model_ari >= 0.7
     assert model_ari > baseline_ari
@@ -80,8 +82,8 @@ def test_registry_holds_current_versions_assignments_and_explanations(sample_run
     for row in versions.iter_rows(named=True):
         assert row["model_version"].startswith(f"{row['entity_type']}-")
         assigned = sample_run.sql(
-            f"select count(*) n, count(distinct segment_name) as segment_names from segments.assignments "
-            f"where model_version = '{row['model_version']}'"
+            "select count(*) n, count(distinct segment_name) as segment_names "
+            f"from segments.assignments where model_version = '{row['model_version']}'"
         ).row(0, named=True)
         explained = sample_run.sql(
             f"select * from segments.explanations where model_version = '{row['model_version']}'"
@@ -165,7 +167,7 @@ def test_same_inputs_same_version_and_a_changed_config_a_new_one(sample_run):
 
 @pytest.fixture
 def warehouse_copy(sample_run, tmp_path, monkeypatch):
-    """A copy of the sample warehouse to rerun, reconfigure and roll back without touching the original."""
+    """A copy of the sample warehouse to rerun, reconfigure and roll back, sparing the original."""
     copy = tmp_path / "warehouse.duckdb"
     shutil.copy(sample_run.warehouse, copy)
     monkeypatch.setenv("SEGMENTATION_DUCKDB_PATH", str(copy))
@@ -179,8 +181,8 @@ def _versions(run, path) -> pl.DataFrame:
 
     with duckdb.connect(str(path), read_only=True) as connection:
         return connection.execute(
-            "select model_version, entity_type, is_current, created_at from segments.model_versions "
-            "where entity_type = 'product' order by created_at"
+            "select model_version, entity_type, is_current, created_at "
+            "from segments.model_versions where entity_type = 'product' order by created_at"
         ).pl()
 
 
@@ -271,7 +273,7 @@ def test_run_summary_lists_the_segments_in_service(sample_run):
         assert row[0] in section and row[1] in section
 
 
-def test_without_wms_tms_crm_and_external_feeds_features_are_null_with_reasons_and_segments_still_made(
+def test_without_optional_feeds_features_are_null_with_reasons_and_segments_still_made(
     required_only_run,
 ):
     run = required_only_run

@@ -5,7 +5,8 @@ from __future__ import annotations
 import dagster as dg
 
 from segmentation_assets.defs.ingest.sensors import landing_zone_sensor
-from segmentation_assets.defs.resources import WAREHOUSE_RUN_TAGS, LandingZone
+from segmentation_assets.defs.resources import LandingZone
+from segmentation_assets.orchestration.asset_attributes import WAREHOUSE_RUN_TAGS
 from tests.conftest import ORDER_HEADER
 
 

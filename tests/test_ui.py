@@ -113,7 +113,8 @@ def _wait_until_loaded(server: UiServer) -> None:
     while time.monotonic() < deadline:
         if server.process.poll() is not None:
             pytest.fail(
-                f"`make ui` exited with {server.process.returncode} while starting:\n{server.log_tail()}"
+                f"`make ui` exited with {server.process.returncode} while starting:\n"
+                f"{server.log_tail()}"
             )
         try:
             workspace = server.graphql(WORKSPACE_QUERY, timeout=10)["workspaceOrError"]
@@ -133,7 +134,8 @@ def _wait_until_loaded(server: UiServer) -> None:
                 location = entry["locationOrLoadError"] or {}
                 if location.get("__typename") == "PythonError":
                     pytest.fail(
-                        f"code location {LOCATION!r} failed to load: {location['message']}\n{location['stack']}"
+                        f"code location {LOCATION!r} failed to load: {location['message']}\n"
+                        f"{location['stack']}"
                     )
                 if location.get("__typename") == "RepositoryLocation":
                     jobs = {j["name"] for r in location["repositories"] for j in r["jobs"]}
@@ -295,7 +297,7 @@ def test_graphql_lineage_runs_unbroken_from_landing_file_to_mart(ui):
     assert chain[0] == "landing/erp__order_lines" and chain[-1] == "marts/fct_order_lines"
     for expected in ("raw/erp__order_lines", "staging/stg_erp__order_lines"):
         assert expected in chain, f"{expected} missing from the chain {chain}"
-    for upstream, downstream in zip(chain, chain[1:]):
+    for upstream, downstream in zip(chain, chain[1:], strict=False):  # consecutive pairs
         assert upstream in parents[downstream], f"{downstream} does not depend on {upstream}"
     layer_order = [LAYERS.index(groups[key]) for key in chain]
     assert layer_order == sorted(layer_order), (
@@ -425,7 +427,7 @@ def _png_pixels(data: bytes) -> tuple[int, int, list[bytes]]:
             for i in range(bpp, stride):
                 line[i] = (line[i] + line[i - bpp]) & 0xFF
         elif kind == 2:
-            line = bytearray((a + b) & 0xFF for a, b in zip(line, previous))
+            line = bytearray((a + b) & 0xFF for a, b in zip(line, previous, strict=True))
         elif kind == 3:
             for i in range(stride):
                 left = line[i - bpp] if i >= bpp else 0
@@ -500,7 +502,8 @@ def test_lineage_page_shows_the_upstream_chain_in_a_real_browser(ui):
     parser.feed(dom)
     texts = Counter(parser.texts)
     where = f"(page saved as {shots / 'lineage.html'}, screenshot {screenshot})"
-    # Every upstream asset the API reports is drawn, e.g. erp__order_lines twice (landing file, raw table).
+    # Every upstream asset the API reports is drawn, e.g. erp__order_lines twice (landing file,
+    # raw table).
     expected = Counter(key.split("/")[-1] for key in shown_keys)
     missing = {
         name: (_times_shown(texts, name), n)
@@ -522,7 +525,8 @@ def test_lineage_page_shows_the_upstream_chain_in_a_real_browser(ui):
     colours = Counter(samples)
     commonest = colours.most_common(1)[0][1] / len(samples)
     assert len(colours) >= 16 and commonest < 0.95, (
-        f"screenshot {screenshot} looks blank: {len(colours)} colours, commonest covers {commonest:.0%}"
+        f"screenshot {screenshot} looks blank: {len(colours)} colours, "
+        f"commonest covers {commonest:.0%}"
     )
 
 

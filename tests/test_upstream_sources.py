@@ -1,6 +1,6 @@
 """Reading from the dbt manifest which landing entities a model is built from."""
 
-from segmentation_assets.defs.dbt.upstream_sources import absent_source_note, upstream_sources
+from segmentation_assets.orchestration.dbt_manifest import absent_source_note, upstream_sources
 
 MANIFEST = {
     "sources": {
@@ -46,6 +46,7 @@ def test_sources_are_collected_through_intermediate_models_and_aliases():
 def test_note_names_only_the_absent_entities():
     sources = upstream_sources(MANIFEST)[("marts", "fct_freight")]
     assert absent_source_note(sources, {"tms__freight", "wms__items"}) == (
-        "source absent or empty: tms/freight; what this table takes from it (rows or columns) is empty"
+        "source absent or empty: tms/freight; "
+        "what this table takes from it (rows or columns) is empty"
     )
     assert absent_source_note(sources, {"wms__items"}) is None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import duckdb
 import polars as pl
 import pytest
 
@@ -13,7 +14,7 @@ def test_failed_multi_table_write_keeps_previous_tables(tmp_path):
     good = pl.DataFrame({"sku": ["A", "B"], "units": [1, 2]})
     with connect(path) as connection:
         replace_tables(connection, {("marts", "t1"): good, ("marts", "t2"): good})
-        with pytest.raises(Exception):  # the second table's name is not valid SQL
+        with pytest.raises(duckdb.ParserException):  # the second table's name is not valid SQL
             replace_tables(
                 connection, {("marts", "t1"): good.head(1), ("marts", 't2"broken'): good}
             )

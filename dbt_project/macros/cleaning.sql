@@ -16,7 +16,8 @@
     -> 'NORDWERKGROSSHANDELETS' (systems disagree on accents and on how to upper-case ß).
 #}
 {% macro normalize_code(expression) -%}
-    nullif({{ regexp_replace_all('upper(' ~ fold_accents(expression) ~ ')', "'[^A-Z0-9]'", "''") }}, '')
+    {%- set upper_folded = 'upper(' ~ fold_accents(expression) ~ ')' -%}
+    nullif({{ regexp_replace_all(upper_folded, "'[^A-Z0-9]'", "''") }}, '')
 {%- endmacro %}
 
 {#
@@ -26,10 +27,11 @@
 #}
 {% macro numeric_core(expression) -%}
     {%- set normalized = normalize_code(expression) -%}
+    {%- set digits = regexp_replace_all(normalized, "'^[A-Z]*'", "''") -%}
     case
         when {{ regexp_full_match(normalized, '[A-Z]*[0-9]+') }}
             then coalesce(
-                nullif({{ regexp_replace_all(regexp_replace_all(normalized, "'^[A-Z]*'", "''"), "'^0+'", "''") }}, ''),
+                nullif({{ regexp_replace_all(digits, "'^0+'", "''") }}, ''),
                 '0'
             )
     end
@@ -42,4 +44,11 @@
         case when {{ column }} is not null then 1 else 0 end{% if not loop.last %} +{% endif %}
     {%- endfor %}
     )
+{%- endmacro %}
+
+{# String literals for an `in (...)` list: ['ltl', 'ftl'] -> 'ltl', 'ftl' (quotes doubled). #}
+{% macro string_literals(values) -%}
+    {%- for value in values -%}
+        '{{ value | replace("'", "''") }}'{% if not loop.last %}, {% endif %}
+    {%- endfor -%}
 {%- endmacro %}

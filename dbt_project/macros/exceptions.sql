@@ -6,7 +6,10 @@
 
 {# A nullable text value for a detail message: 'value' in quotes, or the word blank. #}
 {% macro quoted_or_blank(expression) -%}
-    case when {{ expression }} is null then 'blank' else {{ dbt.concat(["''''", expression, "''''"]) }} end
+    case
+        when {{ expression }} is null then 'blank'
+        else {{ dbt.concat(["''''", expression, "''''"]) }}
+    end
 {%- endmacro %}
 
 
@@ -49,7 +52,9 @@
             "'" ~ foreign_label ~ " '", 'foreign_key',
             "' has " ~ code_label ~ " '", quoted_or_blank('code_as_delivered'),
             "', which names no " ~ erp_label ~ " in any spelling; '",
-            "case when match_status = 'matched' then " ~ dbt.concat(["'matched by name to '", 'erp_key']) ~ " else 'no name match either' end",
+            "case when match_status = 'matched' then "
+                ~ dbt.concat(["'matched by name to '", 'erp_key'])
+                ~ " else 'no name match either' end",
         ]) }},
         ''
     from {{ ref(matched_model) }}
@@ -110,6 +115,7 @@
         {%- do key_parts.append('coalesce(' ~ to_text(column) ~ ", '')") -%}
         {%- if not loop.last %}{% do key_parts.append("'|'") %}{% endif -%}
     {%- endfor %}
+    {%- set null_text = 'cast(null as ' ~ dbt.type_string() ~ ')' %}
 
     select
         '{{ entity_type }}' as entity_type,
@@ -117,7 +123,7 @@
         '{{ source_entity }}' as source_entity,
         {{ dbt.concat(key_parts) if key_parts | length > 1 else key_parts[0] }} as source_key,
         'duplicate_key' as exception_type,
-        {{ erp_key_column if erp_key_column else 'cast(null as ' ~ dbt.type_string() ~ ')' }} as erp_key,
+        {{ erp_key_column if erp_key_column else null_text }} as erp_key,
         {{ dbt.concat([
             "'key (" ~ key_columns | join(', ') ~ ") appears more than once in '", '_source_file',
             "': row '", to_text('_row_number'), "' loses to '", '_superseded_by', "''",

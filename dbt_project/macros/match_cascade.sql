@@ -158,7 +158,10 @@ survivor_ranked as (
             when m.erp_key is not null then row_number() over (
                 partition by m.erp_key
                 order by
-                    case when r.rule = 'most_complete_then_lowest_key' then m.completeness else 0 end desc,
+                    case
+                        when r.rule = 'most_complete_then_lowest_key' then m.completeness
+                        else 0
+                    end desc,
                     m.foreign_key
             )
         end as survivor_rank

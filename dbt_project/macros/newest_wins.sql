@@ -24,7 +24,7 @@
         order by _file_modified_at desc, _source_file desc, _row_number desc
     {%- endset -%}
     {%- set key_is_missing -%}
-        ({% for column in key_columns %}{{ column }} is null{% if not loop.last %} or {% endif %}{% endfor %})
+        ({{ key_columns | join(' is null or ') }} is null)
     {%- endset -%}
 
         case

@@ -41,6 +41,10 @@ survivorship_priorities as (
 
 ),
 
+{%- set priority_position = dbt.position(
+    dbt.concat(["'>'", 'c.source_system', "'>'"]), 'p.source_priority'
+) %}
+
 survivorship_ranked as (
 
     select
@@ -51,8 +55,7 @@ survivorship_ranked as (
             partition by c.entity_key, c.attribute
             order by
                 case
-                    when {{ dbt.position(dbt.concat(["'>'", 'c.source_system', "'>'"]), 'p.source_priority') }} > 0
-                        then {{ dbt.position(dbt.concat(["'>'", 'c.source_system', "'>'"]), 'p.source_priority') }}
+                    when {{ priority_position }} > 0 then {{ priority_position }}
                     else 1000 + c.declared_order
                 end
         ) as source_rank
@@ -67,7 +70,8 @@ survivorship_winners as (
     select
         entity_key,
         {%- for attribute in attributes %}
-        max(case when attribute = '{{ attribute.name }}' then source_system end) as {{ attribute.name }}_source{% if not loop.last %},{% endif %}
+        max(case when attribute = '{{ attribute.name }}' then source_system end)
+            as {{ attribute.name }}_source{% if not loop.last %},{% endif %}
         {%- endfor %}
     from survivorship_ranked
     where source_rank = 1

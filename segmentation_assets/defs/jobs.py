@@ -2,7 +2,7 @@
 
 import dagster as dg
 
-from segmentation_assets.defs.resources import WAREHOUSE_RUN_TAGS
+from segmentation_assets.orchestration.asset_attributes import WAREHOUSE_RUN_TAGS
 
 # In-process: DuckDB has one writer anyway, and a process per step cost ~8x the wall time.
 segmentation_pipeline = dg.define_asset_job(
@@ -10,5 +10,5 @@ segmentation_pipeline = dg.define_asset_job(
     selection=dg.AssetSelection.all(),
     executor_def=dg.in_process_executor,
     tags=WAREHOUSE_RUN_TAGS,
-    description="Landing zone to marts, quarantine and quality: the whole warehouse, in dependency order.",
+    description="Landing zone to segments: the whole warehouse, in dependency order.",
 )

@@ -1,4 +1,4 @@
-"""Resources shared by every layer: the warehouse, the config file and the dbt CLI."""
+"""Resources shared by every layer: the warehouse, the landing zone, the config file and dbt."""
 
 from __future__ import annotations
 
@@ -9,15 +9,8 @@ import dagster as dg
 from dagster_duckdb import DuckDBResource
 
 from segmentation_assets.config import SegmentationConfig, load_config
-from segmentation_assets.defs.dbt.project import dbt_cli
+from segmentation_assets.orchestration.dbt_project import dbt_cli
 from segmentation_assets.warehouse import duckdb_memory_limit, duckdb_path, landing_dir
-
-OWNER = "team:data-engineering"
-# Every asset that writes the warehouse runs in this pool (size 1 in dagster.yaml), so
-# dbt and Python steps never hold DuckDB's single write lock at the same time.
-WAREHOUSE_POOL = "duckdb_warehouse"
-# Runs that write the warehouse carry this tag; dagster.yaml queues them one at a time.
-WAREHOUSE_RUN_TAGS = {"duckdb": "warehouse"}
 
 
 class LandingZone(dg.ConfigurableResource):

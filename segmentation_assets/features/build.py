@@ -1,4 +1,4 @@
-"""Feature tables per entity type: one row per SKU, customer or SKU x customer, the catalog's columns.
+"""Feature tables with the catalog's columns: one row per SKU, customer or SKU x customer.
 
 An entity is in the table when it sold something in the window (a week with units > 0);
 products and customers of the master data without a sale there are left out and counted
@@ -223,7 +223,7 @@ def product_features(
     window: DemandWindow | None = None,
     with_forecast: bool = True,
 ) -> FeatureTable:
-    """Demand shape, value classes, margin, cost to serve, forecastability and supply risk per SKU."""
+    """Demand shape, value classes, margin, cost to serve, forecastability, supply risk per SKU."""
     window = _window(inputs, config, window)
     inputs = _in_key_order(inputs)
     notes: dict[str, str] = {}

@@ -17,7 +17,8 @@ EntityType = Literal["product", "customer", "product_customer"]
 class Feature:
     name: str
     label: str  # how a planner says it: "weekly units", "demand CoV"
-    skewed: bool = False  # non-negative with a long right tail (volumes, intervals, ages, CoV): log before scaling
+    # non-negative with a long right tail (volumes, intervals, ages, CoV): log before scaling
+    skewed: bool = False
     numeric: bool = True
     decimals: int = 2
 

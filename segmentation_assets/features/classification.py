@@ -63,7 +63,7 @@ def abc_class(
     thresholds: tuple[float, float],
     id_columns: Sequence[str] = ("sku",),
 ) -> pl.Series:
-    """ABC by value (revenue): A = the entities making the first 80% of it, B the next 15%, C the rest."""
+    """ABC by value (revenue): A = the entities making the first 80%, B the next 15%, C the rest."""
     return cumulative_share_class(frame, value_col, id_columns, thresholds).alias("abc_class")
 
 
@@ -73,14 +73,18 @@ def fmr_class(
     thresholds: tuple[float, float],
     id_columns: Sequence[str] = ("sku",),
 ) -> pl.Series:
-    """FMR by pick frequency: F = the SKUs making the first 80% of order lines, M the next 15%, R (rare) the rest."""
+    """FMR by pick frequency: F = the SKUs making the first 80% of order lines, M the next 15%,
+    R (rare) the rest."""
     return cumulative_share_class(frame, lines_col, id_columns, thresholds, ("F", "M", "R")).alias(
         "fmr_class"
     )
 
 
 def xyz_class(cov: pl.Expr, cutoffs: tuple[float, float]) -> pl.Expr:
-    """XYZ by demand CoV: X up to the first cut-off (steady), Y up to the second, Z above; null stays null."""
+    """XYZ by demand CoV: X up to the first cut-off (steady), Y up to the second, Z above.
+
+    Null stays null.
+    """
     low, high = cutoffs
     return (
         pl.when(cov.is_null() | cov.is_nan())

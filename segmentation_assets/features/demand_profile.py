@@ -175,7 +175,7 @@ def seasonality_strength(
     units = ordered["units"].cast(pl.Float64).fill_null(0).to_numpy()
     strengths = np.full(len(lengths), np.nan)
     starts = np.cumsum(lengths) - lengths
-    for i, (start, length) in enumerate(zip(starts, lengths)):
+    for i, (start, length) in enumerate(zip(starts, lengths, strict=True)):
         if length >= max(min_weeks, season_length + 3):
             strengths[i] = _lag_correlation(
                 np.log1p(np.clip(units[start : start + length], 0, None)), season_length
@@ -205,7 +205,9 @@ def _detrended(values: np.ndarray) -> np.ndarray:
 
 
 def age_weeks(stats: pl.DataFrame, products: pl.DataFrame, window: DemandWindow) -> pl.Series:
-    """Weeks from the product's start to the as-of week, per row of `stats` (has `sku`, `first_sale_week`).
+    """Weeks from the product's start to the as-of week, per row of `stats`.
+
+    `stats` has `sku` and `first_sale_week`.
 
     The start is the launch week from `dim_product.launch_date`, or the first sale in the
     window when that is earlier or the launch date is missing (a product sold before its

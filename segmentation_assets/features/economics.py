@@ -61,7 +61,7 @@ class LineCosts:
     unattributed: str | None  # costs that could not be tied to an order line, in words
 
     def in_window(self, window: DemandWindow) -> LineCosts:
-        """The costs of the lines ordered in `window` (costs computed once for all history, then cut)."""
+        """The costs of the lines ordered in `window` (computed once for all history, then cut)."""
         if self.lines is None:
             return self
         return LineCosts(
@@ -159,20 +159,20 @@ def _unattributed(
     )
     parts = []
     if orphan_lines.height:
+        handling = orphan_lines["handling"].sum()
         parts.append(
-            f"{orphan_lines.height} shipment lines (handling {orphan_lines['handling'].sum():,.2f}) match no order line"
+            f"{orphan_lines.height} shipment lines (handling {handling:,.2f}) match no order line"
         )
     if orphan_freight.height:
-        parts.append(
-            f"{orphan_freight.height} freight records ({orphan_freight['_freight'].sum():,.2f}) match no shipment"
-        )
+        freight = orphan_freight["_freight"].sum()
+        parts.append(f"{orphan_freight.height} freight records ({freight:,.2f}) match no shipment")
     return "; ".join(parts) + " and are left out of cost to serve" if parts else None
 
 
 def sku_cost_to_serve(
     costs: LineCosts, order_lines: pl.DataFrame, window: DemandWindow
 ) -> pl.DataFrame:
-    """`sku`, `cost_to_serve_per_unit`: the SKU's line costs over the units it sold in the window."""
+    """`sku`, `cost_to_serve_per_unit`: the SKU's line costs over its units sold in the window."""
     if costs.lines is None:
         return pl.DataFrame(schema={"sku": pl.String, "cost_to_serve_per_unit": pl.Float64})
     units = _sold_units(order_lines, window, "sku")

@@ -76,7 +76,7 @@ def supplier_lead_time(
 def supplier_risk(
     products: pl.DataFrame, supplier_risk: pl.DataFrame | None, window: DemandWindow
 ) -> tuple[pl.DataFrame, str | None]:
-    """`sku`, `supplier_risk_score`: the latest score of the product's supplier up to the as-of week."""
+    """`sku`, `supplier_risk_score`: the product's supplier's latest score up to the as-of week."""
     risk = _current(supplier_risk)
     keys = _product_keys(products, "supplier_id")
     if risk is None:

@@ -45,7 +45,7 @@ def _models(season_length: int) -> list:
 def forecastability(
     completed: pl.DataFrame, config: ForecastConfig
 ) -> tuple[pl.DataFrame, str | None]:
-    """`sku`, `forecast_weekly_units`, `forecast_wape`, `forecast_model` for every SKU of `completed`.
+    """`sku`, `forecast_weekly_units`, `forecast_wape`, `forecast_model` per SKU of `completed`.
 
     `completed` is the dense weekly series (`complete_weeks`: sku, week_start, units, every
     week from the first sale). SKUs with fewer weeks than `min_forecast_weeks` get nulls,

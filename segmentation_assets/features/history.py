@@ -167,7 +167,7 @@ def excluded_order_lines(
 def order_lines_for_segmentation(
     order_lines: pl.DataFrame, demand_outliers: pl.DataFrame | None
 ) -> pl.DataFrame:
-    """Order lines without the excluded quantity outliers (for customer and SKU x customer features)."""
+    """Order lines without the excluded quantity outliers (customer and SKU x customer features)."""
     keys = _excluded(demand_outliers, "order_line").select("entity_id").unique()
     if keys.height == 0 or order_lines.height == 0:
         return order_lines

@@ -1,6 +1,7 @@
 """The MAD engine behind the outlier rules (see `outliers` for the business rules).
 
-`score` judges each value against its peer group's median in units of its MAD; `to_flags` turns the flagged rows into the common flag-table shape.
+`score` judges each value against its peer group's median in units of its MAD;
+`to_flags` turns the flagged rows into the common flag-table shape.
 """
 
 from __future__ import annotations

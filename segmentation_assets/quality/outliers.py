@@ -16,8 +16,8 @@ Rules common to every function here:
   z-score is undefined. Such a group is judged by ratio instead: a value is flagged
   when it exceeds `zero_mad_ratio` times the median (or, for two-sided rules, falls
   below the median divided by `zero_mad_ratio`). `mad` is then 0 and
-  `mads_from_median` null; the `detail` text says which rule fired. Groups whose median is not positive
-  and whose MAD is 0 are not judged.
+  `mads_from_median` null; the `detail` text says which rule fired. Groups whose
+  median is not positive and whose MAD is 0 are not judged.
 * Outliers are flagged, never deleted; `excluded_from_segmentation` tells the
   segmentation step whether to leave the row out.
 """

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 
 import polars as pl
 
-from segmentation_assets.quality._common import has_rows, is_filled, or_empty
+from segmentation_assets.quality._common import fmt_number, has_rows, is_filled, or_empty
 from segmentation_assets.quality.scorecard import DIM_ATTRIBUTES, ENTITY_KEYS
 
 PRIORITIES_SCHEMA: pl.Schema = pl.Schema(
@@ -40,7 +40,8 @@ EXCEPTION_RECOMMENDATIONS: dict[str, str] = {
     "ambiguous_match": "Several ERP records fit: replace the loose code in the foreign system with "
     "the exact ERP key.",
     "duplicate_record": "Merge the duplicate foreign records into one and retire the copies.",
-    "duplicate_key": "Fix the extract so each key appears once per file (same key delivered twice).",
+    "duplicate_key": "Fix the extract so each key appears once per file "
+    "(same key delivered twice).",
     "hierarchy_conflict": "Agree the parent or group with the account/product owners and align "
     "the other systems to the ERP hierarchy.",
     "attribute_conflict": "Decide the correct value with the data owner and correct the system "
@@ -48,19 +49,45 @@ EXCEPTION_RECOMMENDATIONS: dict[str, str] = {
     "unknown_mode": "Map the TMS mode to a contract transport mode (or extend the contract list).",
 }
 ATTRIBUTE_RECOMMENDATIONS: dict[str, str] = {
-    "unit_weight_kg": "Capture unit weights in the WMS item master; freight cost allocation needs them.",
-    "unit_volume_m3": "Capture unit volumes in the WMS item master; cube-based cost allocation needs them.",
+    "unit_weight_kg": "Capture unit weights in the WMS item master; "
+    "freight cost allocation needs them.",
+    "unit_volume_m3": "Capture unit volumes in the WMS item master; "
+    "cube-based cost allocation needs them.",
     "unit_cost": "Load standard unit costs in the ERP; margin and cost-to-serve need them.",
     "list_price": "Load list prices in the ERP; discount analysis needs them.",
     "product_family": "Assign a product family in the ERP; segmentation groups by it.",
     "category": "Assign a category in the ERP; segmentation and market indices group by it.",
-    "lifecycle_status": "Set the lifecycle status in the ERP; new and phase-out items are segmented apart.",
+    "lifecycle_status": "Set the lifecycle status in the ERP; "
+    "new and phase-out items are segmented apart.",
     "parent_customer_id": "Set the parent account for customers that belong to a group "
     "(top-level customers legitimately have none).",
     "channel": "Assign the sales channel in the ERP; customer segmentation splits by it.",
     "service_tier": "Record the service tier in the CRM; service policies are set per tier.",
     "target_fill_rate": "Record the contracted fill-rate target in the CRM.",
     "contracted_lead_time_days": "Record the contracted lead time in the CRM.",
+}
+# Foreign systems of the scorecard's `match_rate` rows (subject) and where their records
+# are in reconcile.exceptions: (source_system, source_entity), with the row's entity_type.
+# A crosswalk row without an ERP key is exactly an `unmatched` or `ambiguous_match` finding.
+MATCH_RATE_SOURCES: dict[str, tuple[str, str]] = {
+    "wms_items": ("wms", "items"),
+    "crm_accounts": ("crm", "accounts"),
+    "wms_warehouses": ("wms", "warehouses"),
+    "tms_origins": ("tms", "freight"),
+    "tms_destinations": ("tms", "freight"),
+}
+UNMATCHED_TYPES: tuple[str, ...] = ("unmatched", "ambiguous_match")
+MATCH_RATE_RECOMMENDATIONS: dict[str, str] = {
+    "wms_items": "Maintain the ERP key in the WMS item master: enter the exact ERP sku as "
+    "erp_sku on the items the unmatched / ambiguous_match findings list.",
+    "crm_accounts": "Maintain the ERP key in the CRM: enter the exact ERP customer id as "
+    "erp_customer_id on the accounts the unmatched / ambiguous_match findings list.",
+    "wms_warehouses": "Maintain the ERP key in the WMS warehouse master: enter the exact ERP "
+    "location id as erp_location_id on the warehouses the findings list.",
+    "tms_origins": "Maintain the ERP key in the TMS: send ERP location ids (or WMS warehouse "
+    "codes) as origin codes; the unmatched / ambiguous_match findings list the codes to fix.",
+    "tms_destinations": "Maintain the ERP key in the TMS: send ERP customer ids as destination "
+    "codes; the unmatched / ambiguous_match findings list the codes to fix.",
 }
 _ISSUE_SCHEMA = {
     "entity_type": pl.String,
@@ -122,14 +149,16 @@ def _revenue_at_stake(touched: pl.DataFrame, revenue: pl.DataFrame) -> pl.DataFr
     )
 
 
+def _named_key() -> pl.Expr:
+    """The ERP key an exception names: `erp_key`, else `source_key` (trimmed, upper case)."""
+    return pl.coalesce("erp_key", "source_key").str.strip_chars().str.to_uppercase()
+
+
 def _exception_issues(exceptions: pl.DataFrame | None, revenue: pl.DataFrame) -> pl.DataFrame:
     ex = or_empty(exceptions)
     if not has_rows(ex):
         return pl.DataFrame(schema=_ISSUE_SCHEMA)
-    ex = ex.with_columns(
-        pl.col("exception_type").alias("issue"),
-        pl.coalesce("erp_key", "source_key").str.strip_chars().str.to_uppercase().alias("_key"),
-    )
+    ex = ex.with_columns(pl.col("exception_type").alias("issue"), _named_key().alias("_key"))
     issues = ex.group_by("entity_type", "issue").agg(
         pl.struct("source_system", "source_entity", "source_key")
         .n_unique()
@@ -216,25 +245,107 @@ def _completeness_issues(
     ).drop("_attribute")
 
 
+def _match_rate_issues(
+    scorecard: pl.DataFrame,
+    exceptions: pl.DataFrame | None,
+    revenue: pl.DataFrame,
+    target: float,
+) -> pl.DataFrame:
+    """One row per foreign system whose match rate to the ERP is below `target`.
+
+    The records are the system's crosswalk rows without an ERP key; they are priced
+    like the exception issues, by the keys its `unmatched` / `ambiguous_match`
+    findings name (null when `exceptions` does not list them).
+    """
+    # Percent with 2 decimals, floored in integers: a rate just under the target never
+    # prints as the target.
+    rate = fmt_number(pl.col("numerator") * 10_000 // pl.col("denominator") / 100)
+    low = scorecard.filter(
+        (pl.col("metric") == "match_rate")
+        & (pl.col("denominator") > 0)
+        & (pl.col("value") < target)
+    ).select(
+        "entity_type",
+        pl.col("subject").alias("_system"),
+        pl.concat_str(
+            [
+                pl.lit("match rate below target: "),
+                pl.col("subject"),
+                pl.lit(" at "),
+                rate,
+                pl.lit("% (target "),
+                fmt_number(pl.lit(target * 100)),
+                pl.lit("%)"),
+            ]
+        ).alias("issue"),
+        (pl.col("denominator") - pl.col("numerator")).alias("affected_records"),
+    )
+    sources = pl.DataFrame(
+        {
+            "_system": list(MATCH_RATE_SOURCES),
+            "source_system": [s for s, _ in MATCH_RATE_SOURCES.values()],
+            "source_entity": [e for _, e in MATCH_RATE_SOURCES.values()],
+        }
+    )
+    ex = or_empty(exceptions)
+    touched = (
+        low.join(sources, on="_system")
+        .join(
+            ex.filter(pl.col("exception_type").is_in(UNMATCHED_TYPES)),
+            on=["entity_type", "source_system", "source_entity"],
+            how="inner",
+        )
+        .select("entity_type", "issue", _named_key().alias("_key"))
+        if has_rows(ex)
+        else pl.DataFrame(schema={"entity_type": pl.String, "issue": pl.String, "_key": pl.String})
+    )
+    generic = pl.concat_str(
+        [
+            pl.lit("Maintain the ERP key in "),
+            pl.col("_system"),
+            pl.lit(" on the unmatched records."),
+        ]
+    )
+    return (
+        low.join(_revenue_at_stake(touched, revenue), on=["entity_type", "issue"], how="left")
+        .with_columns(
+            pl.col("_system")
+            .replace_strict(MATCH_RATE_RECOMMENDATIONS, default=None, return_dtype=pl.String)
+            .fill_null(generic)
+            .alias("recommendation")
+        )
+        .drop("_system")
+    )
+
+
 def cleansing_priorities(
     scorecard: pl.DataFrame,
     exceptions: pl.DataFrame | None,
     order_lines: pl.DataFrame | None,
     *,
     completeness_target: float = 0.95,
+    match_rate_target: float = 0.99,
     dim_product: pl.DataFrame | None = None,
     dim_customer: pl.DataFrame | None = None,
     dim_location: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
     """What to cleanse first: one row per (entity_type, issue), ranked by revenue at stake.
 
-    Issues are the reconcile exception types per entity, plus every attribute whose
-    completeness is below `completeness_target`. `affected_revenue` is the net order
-    revenue of the distinct SKUs / customers / ship-from locations touched (an
-    exception names them by `erp_key`, else `source_key`; a missing attribute by the
-    dimension rows lacking it, so pass the `dim_*` frames to price those; without
-    them it is null). Rank: revenue (unknown last), then affected records, then
-    entity type and issue name, so equal issues always come out in the same order.
+    Issues are the reconcile exception types per entity, every attribute whose
+    completeness is below `completeness_target`, and every foreign system whose
+    match rate (scorecard `match_rate`, defined only for a non-empty system) is below
+    `match_rate_target`. `affected_revenue` is the net order revenue of the distinct
+    SKUs / customers / ship-from locations touched (an exception names them by
+    `erp_key`, else `source_key`; a missing attribute by the dimension rows lacking it,
+    so pass the `dim_*` frames to price those; without them it is null). Rank:
+    revenue (unknown last), then affected records, then entity type and issue name,
+    so equal issues always come out in the same order.
+
+    A system's row ("match rate below target: <system> ...") is a summary with its own
+    issue name: its records are the ones its entity's `unmatched` / `ambiguous_match`
+    rows count per finding type, seen per system against the target, not new ones.
+    Rows overlap anyway (a record missing two attributes is in two rows), so
+    `affected_records` and `affected_revenue` are not to be summed down the list.
     """
     dims = {"product": dim_product, "customer": dim_customer, "location": dim_location}
     revenue = _revenue_by_key(order_lines)
@@ -243,6 +354,7 @@ def cleansing_priorities(
         [
             _exception_issues(exceptions, revenue).select(columns),
             _completeness_issues(scorecard, dims, revenue, completeness_target).select(columns),
+            _match_rate_issues(scorecard, exceptions, revenue, match_rate_target).select(columns),
         ],
         how="vertical_relaxed",
     ).filter(pl.col("affected_records") > 0)

@@ -1,4 +1,4 @@
-"""Master-data scorecard and the cleansing priorities derived from it.
+"""Master-data scorecard: completeness, match rate per system, duplicates and conflicts.
 
 The scorecard measures the reconciled master data (`marts.dim_*`,
 `reconcile.*_crosswalk`, `reconcile.exceptions`) in one long table so that a

@@ -1,1 +1,1 @@
-"""Segmentation engine: feature matrix, candidate clusterings, selection, constraints, names and stability."""
+"""Segmentation engine: feature matrix, candidates, selection, constraints, names and stability."""

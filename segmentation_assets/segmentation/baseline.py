@@ -34,8 +34,10 @@ _RULES: dict[str, tuple[str, dict[str, str], str, dict[str, str], str]] = {
 def baseline_segments(
     features: pl.DataFrame, entity_type: EntityType, id_column: str
 ) -> pl.DataFrame:
-    """One row per entity: its two classes, the nine-cell `baseline_segment` code and a readable name.
-    An entity missing either class (e.g. no cost data) is `unclassified`, never guessed."""
+    """One row per entity: its two classes, the nine-cell `baseline_segment` code and a name.
+
+    An entity missing either class (e.g. no cost data) is `unclassified`, never guessed.
+    """
     first, first_words, second, second_words, _ = _RULES[entity_type]
     code = (
         pl.when(pl.col(first).is_null() | pl.col(second).is_null())

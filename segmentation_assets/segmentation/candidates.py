@@ -65,7 +65,7 @@ def ward_tree(values: np.ndarray) -> np.ndarray:
 
 
 def cut_tree(tree: np.ndarray, n: int, k: int) -> np.ndarray:
-    """Cluster of each of the n leaves after the first n - k merges of a linkage (exactly k clusters)."""
+    """Cluster of each of the n leaves after the first n - k merges of a linkage (k clusters)."""
     parent = np.arange(2 * n - 1)
 
     def root(node: int) -> int:
@@ -128,7 +128,7 @@ def relabel(labels: np.ndarray, values: np.ndarray) -> np.ndarray:
 
 @dataclass(eq=False)
 class FittedSegmentation:
-    """One fitted candidate: labels for every row, centroids and the estimator to assign new rows."""
+    """One fitted candidate: labels for every row, centroids, the estimator to assign new rows."""
 
     algorithm: str  # "kmeans" | "ward" | "hdbscan"
     k: int  # segments found (after noise handling)
@@ -138,13 +138,13 @@ class FittedSegmentation:
     params: dict  # JSON-serialisable parameters
     model: object  # KMeans / hdbscan.HDBSCAN (None if not fitted); Ward: the scipy linkage matrix
     label_map: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64), repr=False)
-    # estimator's own label -> canonical label (-1: no segment; the row goes to the nearest centroid)
+    # estimator's own label -> canonical label (-1: none; the row goes to the nearest centroid)
 
     def predict(self, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(labels, is_noise) for new rows in the same transformed space.
 
         k-means: the estimator's predict; Ward: nearest centroid; HDBSCAN: approximate_predict,
-        with noise (-1) sent to the nearest centroid and flagged. A k=1 candidate puts every row in 0.
+        with noise (-1) sent to the nearest centroid, flagged. A k=1 candidate puts every row in 0.
         """
         values = np.asarray(values, dtype=np.float64)
         n = values.shape[0]
@@ -294,7 +294,10 @@ def fit_candidate(
 def fit_candidates(
     values: np.ndarray, config: CandidatesConfig, seed: int
 ) -> list[FittedSegmentation]:
-    """Every configured candidate, in config algorithm order then k: k-means / Ward for each k < n, one HDBSCAN."""
+    """Every configured candidate, in config algorithm order then k.
+
+    k-means / Ward for each k < n, one HDBSCAN.
+    """
     n = np.asarray(values).shape[0]
     low, high = config.k_range
     out: list[FittedSegmentation] = []

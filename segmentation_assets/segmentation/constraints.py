@@ -1,4 +1,4 @@
-"""Business constraints on a segmentation: every segment carries enough volume, and there are not too many.
+"""Business constraints on a segmentation: every segment carries enough volume, and not too many.
 
 A segment with 1% of the volume is not worth its own planning policy, and a planner cannot run
 twenty. Rule: repeatedly take the segment with the smallest volume share (ties: fewer entities,
@@ -64,14 +64,15 @@ def _share_text(share: float) -> str:
 def enforce_constraints(
     labels: np.ndarray, values: np.ndarray, volume: np.ndarray, min_share: float, max_segments: int
 ) -> ConstraintOutcome:
-    """Dissolve segments until all hold >= `min_share` of the volume and there are <= `max_segments`."""
+    """Dissolve segments until all hold >= `min_share` of the volume and at most `max_segments`."""
     labels = np.asarray(labels).astype(np.int64)
     values = np.asarray(values, dtype=np.float64)
     volume = np.asarray(volume, dtype=np.float64)
     n = labels.shape[0]
     if values.shape[0] != n or volume.shape[0] != n:
         raise ValueError(
-            f"labels ({n}), values ({values.shape[0]}) and volume ({volume.shape[0]}) differ in length"
+            f"labels ({n}), values ({values.shape[0]}) and volume ({volume.shape[0]}) "
+            "differ in length"
         )
     if n == 0:
         raise ValueError("no entities to constrain")
@@ -115,7 +116,8 @@ def enforce_constraints(
         targets = np.array(remaining)[nearest_centroid(values[members], centroids)]
         current[members] = targets
         moved = ", ".join(
-            f"{int(c)} to segment {int(t)}" for t, c in zip(*np.unique(targets, return_counts=True))
+            f"{int(c)} to segment {int(t)}"
+            for t, c in zip(*np.unique(targets, return_counts=True), strict=True)
         )
         why = (
             f"below the minimum share of {_share_text(min_share)}"
@@ -123,8 +125,9 @@ def enforce_constraints(
             else f"{len(segments)} segments exceed the maximum of {max_segments}"
         )
         actions.append(
-            f"segment {victim} ({_share_text(float(shares[smallest]))} {unit}, {_entities(int(sizes[smallest]))}) "
-            f"dissolved ({why}): members reassigned to their nearest remaining segment ({moved})"
+            f"segment {victim} ({_share_text(float(shares[smallest]))} {unit}, "
+            f"{_entities(int(sizes[smallest]))}) dissolved ({why}): "
+            f"members reassigned to their nearest remaining segment ({moved})"
         )
 
     mapping = relabel_map(current, values)

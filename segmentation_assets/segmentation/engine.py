@@ -39,6 +39,7 @@ from segmentation_assets.segmentation.selection import (
 from segmentation_assets.segmentation.stability import (
     MIGRATION_SCHEMA,
     WINDOW_SCHEMA,
+    Stability,
     bootstrap_stability,
     rolling_stability,
 )
@@ -105,8 +106,8 @@ def _constrained(
     scores: pl.DataFrame,
     config: SegmentationSection,
 ) -> FittedModel:
-    """Fit (the chosen algorithm and k of `like`, or every candidate when `like` is None) on `values`,
-    then enforce the volume-share and segment-count constraints."""
+    """Fit on `values` (the chosen algorithm and k of `like`, or every candidate when `like` is
+    None), then enforce the volume-share and segment-count constraints."""
     if like is None:
         candidates = fit_candidates(values, config.candidates, config.seed)
         stability = [
@@ -155,39 +156,6 @@ def refit(features: pl.DataFrame, like: FittedModel, config: SegmentationSection
     )
     volumes = volume(features, config.constraints.volume_measure)
     return _constrained(like, like.entity_type, matrix, matrix.values, volumes, like.scores, config)
-
-
-@dataclass(frozen=True)
-class Stability:
-    windows: pl.DataFrame  # fit_window, assign_window, entities_compared, adjusted_rand
-    mean_adjusted_rand: float | None
-    migration: pl.DataFrame  # from_segment, to_segment, entities
-    bootstrap: pl.DataFrame  # segment_id, mean_jaccard, samples
-    note: str = ""
-
-    def failures(self, config: SegmentationSection) -> list[str]:
-        """Why the model is not stable enough, in words; empty when it passes."""
-        rules = config.stability
-        problems = [self.note] if self.note else []
-        if (
-            self.mean_adjusted_rand is not None
-            and self.mean_adjusted_rand < rules.min_adjusted_rand
-        ):
-            problems.append(
-                f"mean out-of-sample adjusted Rand index {self.mean_adjusted_rand:.2f} "
-                f"is below {rules.min_adjusted_rand}"
-            )
-        weak = (
-            self.bootstrap.filter(pl.col("mean_jaccard") < rules.min_bootstrap_jaccard)
-            if self.bootstrap.height
-            else self.bootstrap
-        )
-        for row in weak.iter_rows(named=True):
-            problems.append(
-                f"segment {row['segment_id']} bootstrap Jaccard {row['mean_jaccard']:.2f} "
-                f"is below {rules.min_bootstrap_jaccard}"
-            )
-        return problems
 
 
 def out_of_sample(
@@ -253,7 +221,8 @@ def _separation(
 def baseline_comparison(
     model: FittedModel, features: pl.DataFrame, baseline: pl.DataFrame | None, seed: int
 ) -> dict:
-    """How the model compares with the rule baseline on the same features: separation and agreement."""
+    """How the model compares with the rule baseline on the same features: separation and
+    agreement."""
     if baseline is None or baseline.height == 0:
         return {}
     cells = features.select("entity_id").join(

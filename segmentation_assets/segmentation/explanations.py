@@ -121,7 +121,7 @@ def _own_class_shap(
     columns = np.array(
         [
             index.get(label, index[guess])
-            for label, guess in zip(segment_ids.tolist(), predicted.tolist())
+            for label, guess in zip(segment_ids.tolist(), predicted.tolist(), strict=True)
         ],
         dtype=int,
     )
@@ -129,7 +129,7 @@ def _own_class_shap(
 
 
 def _top_drivers(contributions: np.ndarray, count: int) -> list[int]:
-    """Features pushing most towards the segment; if too few push towards it, the largest |value| fill up."""
+    """Features pushing most towards the segment, topped up by the largest |value| if too few."""
     order = np.argsort(-contributions, kind="stable")
     chosen = [int(j) for j in order if contributions[j] > 0][:count]
     if len(chosen) < count:
@@ -234,7 +234,7 @@ def tree_rules_text(
     segment_names: dict[int, str],
     entity_type: EntityType,
 ) -> str:
-    """Every leaf as 'if <conditions> then '<segment>' (purity% of n entities)', largest leaves first."""
+    """Every leaf as 'if <conditions> then '<segment>' (purity% of n entities)', largest first."""
     described = [_describe(entity_type, name) for name in names]
     structure = tree.tree_
     plural = _PLURAL_ENTITY.get(entity_type, "entities")
@@ -337,7 +337,7 @@ def explain_rows(
     population_median: np.ndarray,
     top_drivers: int = 3,
 ) -> pl.DataFrame:
-    """Drivers for some rows (e.g. an entity that changed segment) with the already fitted surrogate.
+    """Drivers for some rows (e.g. an entity that changed segment) with the fitted surrogate.
 
     `raw` must have the same feature columns, in the same order, as the surrogate was fitted on;
     high/low is judged against `population_median` (usually `explanations.population_median`).

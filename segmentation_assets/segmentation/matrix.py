@@ -44,13 +44,14 @@ class FeatureMatrix:
         raw = np.asarray(raw, dtype=np.float64)
         if raw.ndim != 2 or raw.shape[1] != len(self.names):
             raise ValueError(
-                f"expected rows of {len(self.names)} features ({', '.join(self.names)}), got shape {raw.shape}"
+                f"expected rows of {len(self.names)} features ({', '.join(self.names)}), "
+                f"got shape {raw.shape}"
             )
         logged = np.where(self.logged, np.log1p(np.clip(raw, 0.0, None)), raw)
         return (logged - self.centres) / self.scales * self.weights
 
     def transform_frame(self, features: pl.DataFrame) -> np.ndarray:
-        """Another window's feature frame in this matrix's space; its nulls take THIS matrix's medians."""
+        """Another window's features in this matrix's space; nulls take THIS matrix's medians."""
         return self.transform(raw_matrix(features, self.names, self.medians))
 
 

@@ -54,7 +54,11 @@ def build_version(
         | {
             "k_before_constraints": chosen.k,
             "weights": dict(
-                zip(segmentation.model.matrix.names, segmentation.model.matrix.weights.tolist())
+                zip(
+                    segmentation.model.matrix.names,
+                    segmentation.model.matrix.weights.tolist(),
+                    strict=True,
+                )
             ),
         },
         features=segmentation.model.matrix.names,
@@ -92,8 +96,10 @@ def _scatter(segmentation: Segmentation) -> bytes:
 
 
 def model_figures(segmentation: Segmentation) -> dict[str, bytes]:
-    """The model's plots as PNG, rendered once for the asset's metadata and the registry's artifacts;
-    `migration_matrix` only when there were rolling windows to migrate between."""
+    """The model's plots as PNG, rendered once for the asset's metadata and registry artifacts.
+
+    `migration_matrix` only when there were rolling windows to migrate between.
+    """
     model = segmentation.model
     figures = {
         "segment_sizes": plots.segment_sizes(model.constraints.before, model.constraints.after),

@@ -68,7 +68,7 @@ PLAIN_NAME: dict[EntityType, str] = {
 
 
 def segment_profiles(features: pl.DataFrame, labels: np.ndarray, names: list[str]) -> pl.DataFrame:
-    """Per segment: segment_id, entities and the median of each feature in `names` (nulls ignored)."""
+    """Per segment: segment_id, entities and the median of each `names` feature (nulls ignored)."""
     labels = np.asarray(labels)
     if len(labels) != features.height:
         raise ValueError(f"{len(labels)} labels for {features.height} feature rows")
@@ -106,7 +106,8 @@ def _z_scores(
         if spread <= 0:
             continue
         scores[name] = {}
-        for segment, median in zip(profiles.get_column("segment_id"), profiles.get_column(name)):
+        segments, medians = profiles.get_column("segment_id"), profiles.get_column(name)
+        for segment, median in zip(segments, medians, strict=True):
             if median is not None and np.isfinite(median):
                 value = float(np.log1p(max(median, 0.0))) if skewed else float(median)
                 scores[name][int(segment)] = (value - centre) / spread

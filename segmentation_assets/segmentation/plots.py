@@ -16,6 +16,8 @@ import matplotlib.pyplot as plt  # noqa: E402  (the backend must be chosen first
 import numpy as np  # noqa: E402
 import polars as pl  # noqa: E402
 
+from segmentation_assets.segmentation.migration import migration_matrix  # noqa: E402
+
 DPI = 100
 SIZE = (7.0, 4.5)
 
@@ -46,7 +48,7 @@ def pareto_curve(values: np.ndarray, thresholds: tuple[float, float], title: str
         entities = np.linspace(0.0, 1.0, len(ordered) + 1)
         axis.plot(entities, cumulative, color="tab:blue", linewidth=2)
         previous = 0.0
-        for cut, (threshold, name) in enumerate(zip(thresholds, ("A", "B"))):
+        for threshold, name in zip(thresholds, ("A", "B"), strict=True):
             position = float(entities[int(np.searchsorted(cumulative, threshold - 1e-12))])
             axis.axhline(threshold, color="grey", linestyle=":", linewidth=1)
             axis.axvline(position, color="tab:red", linestyle="--", linewidth=1)
@@ -131,7 +133,7 @@ def segment_sizes(
     min_share: float | None = None,
     segment_names: dict[int, str] | None = None,
 ) -> bytes:
-    """Volume share per segment before and after the business constraints, with the minimum-share line.
+    """Volume share per segment before and after the constraints, with the minimum-share line.
 
     Each frame has a label column (`segment_name`, `segment` or `segment_id`) and a share column
     (`volume_share` or `share`, 0..1), e.g. the constraints step's before/after summaries;
@@ -179,31 +181,31 @@ def importance_bar(global_importance: pl.DataFrame) -> bytes:
 
 
 def _wide_migration(migration: pl.DataFrame, segment_names: dict[int, str] | None) -> pl.DataFrame:
-    """Long (from_segment, to_segment, entities) -> wide (first column = from, one column per to)."""
+    """Long (from_segment, to_segment, entities) -> the labelled matrix of `migration_matrix`."""
     names = segment_names or {}
-    label = lambda s: f"{s}: {names[int(s)]}" if int(s) in names else str(s)  # noqa: E731
-    ordered = migration.sort("from_segment", "to_segment")
-    long = ordered.select(
-        pl.col("from_segment").map_elements(label, return_dtype=pl.String).alias("segment before"),
-        pl.col("to_segment").map_elements(label, return_dtype=pl.String).alias("to"),
-        pl.col("entities"),
+
+    def named(column: str) -> pl.Expr:
+        return pl.col(column).replace_strict(names, default=None, return_dtype=pl.String)
+
+    moves = migration.select(
+        pl.col("from_segment").alias("from_id"),
+        named("from_segment").alias("from_name"),
+        pl.col("to_segment").alias("to_id"),
+        named("to_segment").alias("to_name"),
+        "entities",
     )
-    rows = long["segment before"].unique(maintain_order=True).to_list()
-    columns = [label(s) for s in sorted(set(ordered["to_segment"].to_list()))]
-    wide = long.pivot(on="to", index="segment before", values="entities", aggregate_function="sum")
-    return (
-        pl.DataFrame({"segment before": rows})
-        .join(wide, on="segment before", how="left", maintain_order="left")
-        .select("segment before", *columns)
-    )
+    return migration_matrix(moves, "segment before")
 
 
 def migration_heatmap(
     migration: pl.DataFrame, segment_names: dict[int, str] | None = None
 ) -> bytes:
-    """Entities moving between segments. Either long (`from_segment`, `to_segment`, `entities`, as from
-    the stability step; `segment_names` labels the ids) or wide (first column labels the rows =
-    segments before, every other column is a segment after, as from `compare_versions`)."""
+    """Entities moving between segments, from a long or a wide frame.
+
+    Long: `from_segment`, `to_segment`, `entities`, as from the stability step;
+    `segment_names` labels the ids. Wide: the first column labels the rows (segments
+    before), every other column is a segment after, as from `compare_versions`.
+    """
     if {"from_segment", "to_segment", "entities"} <= set(migration.columns):
         migration = _wide_migration(migration, segment_names)
     row_labels = [str(v) for v in migration[migration.columns[0]].to_list()]

@@ -29,10 +29,10 @@ _HASHED_SOURCES = ("features", "segmentation")
 
 _DDL = (
     """create table if not exists segments.model_versions (
-        model_version varchar primary key, entity_type varchar not null, created_at timestamp not null,
-        algorithm varchar not null, k integer, params varchar, features varchar, metrics varchar,
-        config varchar, data_snapshot varchar not null, code_version varchar not null,
-        is_current boolean not null)""",
+        model_version varchar primary key, entity_type varchar not null,
+        created_at timestamp not null, algorithm varchar not null, k integer, params varchar,
+        features varchar, metrics varchar, config varchar, data_snapshot varchar not null,
+        code_version varchar not null, is_current boolean not null)""",
     """create table if not exists segments.assignments (
         entity_type varchar not null, entity_id varchar not null, segment_id integer not null,
         segment_name varchar, model_version varchar not null, is_noise boolean not null,
@@ -107,7 +107,10 @@ def _sha256(data: bytes) -> str:
 
 
 def code_version() -> str:
-    """Package version + a short hash of the feature and segmentation source: a code change is a new id."""
+    """Package version + a short hash of the feature and segmentation source.
+
+    A code change is a new id.
+    """
     try:
         version = metadata.version(DISTRIBUTION)
     except metadata.PackageNotFoundError:
@@ -122,8 +125,11 @@ def code_version() -> str:
 
 
 def data_snapshot(frame: pl.DataFrame) -> str:
-    """Hash of the frame's content, independent of row order: rows sorted (first column, then the rest),
-    floats rounded to 9 decimals so summation-order noise does not change it, written as CSV."""
+    """Hash of the frame's content, independent of row order, written as CSV.
+
+    Rows are sorted (first column, then the rest); floats are rounded to 9 decimals so
+    summation-order noise does not change it.
+    """
     if frame.width == 0:
         return _sha256(b"")
     floats = [name for name, dtype in frame.schema.items() if dtype.is_float()]
@@ -254,8 +260,9 @@ def register_version(
 ) -> bool:
     """Store a version and make it current for its entity type, all in one transaction.
 
-    Returns True for a new version, False for a rerun of an existing id (its own rows are replaced;
-    other versions' rows are never touched apart from the current flag). On any error nothing changes.
+    Returns True for a new version, False for a rerun of an existing id (its own rows are
+    replaced; other versions' rows are never touched apart from the current flag). On any
+    error nothing changes.
     """
     with transaction(connection):
         ensure_schema(connection)
@@ -279,8 +286,9 @@ def register_version(
         ]
         if existing:
             connection.execute(
-                "update segments.model_versions set entity_type = ?, created_at = ?, algorithm = ?, k = ?, params = ?, "
-                "features = ?, metrics = ?, config = ?, data_snapshot = ?, code_version = ? where model_version = ?",
+                "update segments.model_versions set entity_type = ?, created_at = ?, "
+                "algorithm = ?, k = ?, params = ?, features = ?, metrics = ?, config = ?, "
+                "data_snapshot = ?, code_version = ? where model_version = ?",
                 record[1:] + [version.model_version],
             )
             for table in VERSION_TABLES:
@@ -289,7 +297,8 @@ def register_version(
                 )
         else:
             connection.execute(
-                "insert into segments.model_versions values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, false)",
+                "insert into segments.model_versions "
+                "values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, false)",
                 record,
             )
         append_rows(connection, SCHEMA, "assignments", _assignment_rows(version, assignments))
@@ -329,7 +338,7 @@ def _record(connection: duckdb.DuckDBPyConnection, version: str) -> tuple[str, b
 
 
 def rollback(connection: duckdb.DuckDBPyConnection, version: str) -> str:
-    """Make `version` current again for its entity type; returns a one-line description of the change."""
+    """Make `version` current again for its entity type; returns a one-line description."""
     entity_type, _ = _record(connection, version)
     with transaction(connection):
         previous = _make_current(connection, entity_type, version)

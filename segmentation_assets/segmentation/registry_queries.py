@@ -11,6 +11,7 @@ import duckdb
 import polars as pl
 from sklearn.metrics import adjusted_rand_score
 
+from segmentation_assets.segmentation.migration import migration_matrix
 from segmentation_assets.segmentation.registry import UnknownVersion, registry_exists
 from segmentation_assets.warehouse import read_table
 
@@ -36,7 +37,8 @@ def list_versions(
         return pl.DataFrame(schema=_LIST_COLUMNS)
     query = """
         select v.model_version, v.entity_type, v.created_at, v.algorithm, v.k,
-               (select count(*) from segments.assignments a where a.model_version = v.model_version) as entities,
+               (select count(*) from segments.assignments a
+                where a.model_version = v.model_version) as entities,
                v.is_current, left(v.data_snapshot, 12) as data_snapshot, v.code_version
         from segments.model_versions v
         where ? is null or v.entity_type = ?
@@ -82,7 +84,8 @@ def show_version(connection: duckdb.DuckDBPyConnection, version: str) -> dict:
         [version],
     ).pl()
     record["events"] = connection.execute(
-        "select event_at, event, detail from segments.model_events where model_version = ? order by event_at",
+        "select event_at, event, detail from segments.model_events where model_version = ? "
+        "order by event_at",
         [version],
     ).pl()
     return record
@@ -106,34 +109,16 @@ def current_assignments(connection: duckdb.DuckDBPyConnection, entity_type: str)
     ).sort("entity_id")
 
 
-def _label(segment_id: int, name: str | None) -> str:
-    return f"{segment_id}: {name}" if name else str(segment_id)
-
-
-def migration_matrix(joined: pl.DataFrame) -> pl.DataFrame:
-    """Rows: segments in A; columns: segments in B; cells: entities. First column names the A segment."""
-    if joined.is_empty():
-        return pl.DataFrame({"segment in A": []}, schema={"segment in A": pl.String})
-    labelled = joined.with_columns(
-        pl.struct("segment_id_a", "segment_name_a")
-        .map_elements(
-            lambda s: _label(s["segment_id_a"], s["segment_name_a"]), return_dtype=pl.String
-        )
-        .alias("segment in A"),
-        pl.struct("segment_id_b", "segment_name_b")
-        .map_elements(
-            lambda s: _label(s["segment_id_b"], s["segment_name_b"]), return_dtype=pl.String
-        )
-        .alias("to"),
+def _migration_between(joined: pl.DataFrame) -> pl.DataFrame:
+    """Rows: segments in A; columns: segments in B; cells: entities (`migration_matrix`)."""
+    moves = joined.select(
+        pl.col("segment_id_a").alias("from_id"),
+        pl.col("segment_name_a").alias("from_name"),
+        pl.col("segment_id_b").alias("to_id"),
+        pl.col("segment_name_b").alias("to_name"),
+        pl.lit(1).alias("entities"),
     )
-    order_a = labelled.sort("segment_id_a")["segment in A"].unique(maintain_order=True).to_list()
-    order_b = labelled.sort("segment_id_b")["to"].unique(maintain_order=True).to_list()
-    counts = labelled.group_by("segment in A", "to").len()
-    wide = counts.pivot(on="to", index="segment in A", values="len").fill_null(0)
-    ordered = pl.DataFrame({"segment in A": order_a}).join(
-        wide, on="segment in A", how="left", maintain_order="left"
-    )
-    return ordered.select("segment in A", *order_b)
+    return migration_matrix(moves, "segment in A")
 
 
 def _differences(a: dict, b: dict) -> dict[str, dict]:
@@ -145,9 +130,12 @@ def _differences(a: dict, b: dict) -> dict[str, dict]:
 
 
 def compare_versions(connection: duckdb.DuckDBPyConnection, a: str, b: str) -> dict:
-    """How two versions differ: agreement on common entities (adjusted Rand index: 1 = same partition
-    whatever the segment ids), who moved where, segments added/removed (by name), and changed
-    metrics, parameters and features."""
+    """How two versions differ.
+
+    Agreement on common entities (adjusted Rand index: 1 = same partition whatever the
+    segment ids), who moved where, segments added/removed (by name), and changed metrics,
+    parameters and features.
+    """
     record_a, record_b = _version_record(connection, a), _version_record(connection, b)
     columns = "entity_id, segment_id, segment_name"
     left = read_table(connection, "segments", "assignments", "model_version = ?", [a]).select(
@@ -189,7 +177,7 @@ def compare_versions(connection: duckdb.DuckDBPyConnection, a: str, b: str) -> d
         "only_in_a": left.height - joined.height,
         "only_in_b": right.height - joined.height,
         "adjusted_rand": ari,
-        "migration": migration_matrix(joined),
+        "migration": _migration_between(joined),
         "segments_added": sorted(names_b - names_a),
         "segments_removed": sorted(names_a - names_b),
         "metrics": metrics,

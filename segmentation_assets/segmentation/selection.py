@@ -183,13 +183,13 @@ def score_candidates(
     max_segments: int,
     seed: int,
 ) -> pl.DataFrame:
-    """One row per candidate (CandidateScore fields), in the order given; undefined metrics are null."""
+    """One row per candidate (CandidateScore fields), in the order given; undefined metrics null."""
     if len(stability) != len(candidates):
         raise ValueError(f"{len(candidates)} candidates but {len(stability)} stability values")
     values = np.asarray(values, dtype=np.float64)
     rows = [
         asdict(score_candidate(values, c, s, weights, max_segments, seed))
-        for c, s in zip(candidates, stability)
+        for c, s in zip(candidates, stability, strict=True)
     ]
     frame = (
         pl.DataFrame(rows, schema=SCORE_SCHEMA, orient="row")
@@ -200,7 +200,7 @@ def score_candidates(
 
 
 def _best(scores: pl.DataFrame, rows: list[int]) -> int:
-    """Highest score, then fewer segments, then algorithm order (kmeans, ward, hdbscan), then position."""
+    """Highest score, then fewer segments, algorithm order (kmeans, ward, hdbscan), position."""
 
     def key(i: int) -> tuple:
         row = scores.row(i, named=True)
@@ -230,10 +230,10 @@ def choose_candidate(scores: pl.DataFrame, pin: PinConfig) -> int:
             i for i in range(scores.height) if algorithms[i] == pin.algorithm and ks[i] == pin.k
         ]
         if not exact:
-            fitted = sorted({k for a, k in zip(algorithms, ks) if a == pin.algorithm})
+            fitted = sorted({k for a, k in zip(algorithms, ks, strict=True) if a == pin.algorithm})
             raise ValueError(
-                f"pinned {pin.algorithm} with k={pin.k} was not fitted; {pin.algorithm} candidates have "
-                f"k in {fitted or 'none'}"
+                f"pinned {pin.algorithm} with k={pin.k} was not fitted; "
+                f"{pin.algorithm} candidates have k in {fitted or 'none'}"
             )
         return _best(scores, exact)
     rows = [i for i in range(scores.height) if eligible[i]]
@@ -247,7 +247,7 @@ def choose_candidate(scores: pl.DataFrame, pin: PinConfig) -> int:
     if not rows:
         reasons = "; ".join(
             f"{a} k={k}: {r}"
-            for a, k, r in zip(algorithms, ks, scores.get_column("reason").to_list())
+            for a, k, r in zip(algorithms, ks, scores.get_column("reason").to_list(), strict=True)
             if r
         )
         raise ValueError(f"no {wanted}" + (f" ({reasons})" if reasons else ""))

@@ -1,4 +1,5 @@
-"""Is the segmentation stable enough to plan on? Over time (rolling windows) and under resampling.
+"""Is the segmentation stable enough to plan on? Over time (rolling windows) and under
+resampling.
 
 Rolling: for each consecutive pair of windows (i, i+1), the model fitted on window i assigns
 window i+1's entities (in window i's feature space); the adjusted Rand index compares that with
@@ -11,6 +12,10 @@ Bootstrap (Hennig's cluster-wise stability): for each seeded resample with repla
 the resample, predict all rows; each original segment scores the best Jaccard overlap with any
 bootstrap segment; the mean per segment says which segments are real (>= 0.75 stable, <= 0.5
 dissolving).
+
+The verdict (`Stability.failures`): the check fails when the mean adjusted Rand index is below
+`segmentation.stability.min_adjusted_rand`, when any segment's mean bootstrap Jaccard is below
+`min_bootstrap_jaccard`, or when the rolling check could not run (its `note` says why).
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ import numpy as np
 import polars as pl
 from sklearn.metrics import adjusted_rand_score
 
+from segmentation_assets.config import SegmentationSection
 from segmentation_assets.segmentation.candidates import FittedSegmentation
 from segmentation_assets.segmentation.matrix import FeatureMatrix
 
@@ -42,31 +48,58 @@ class Refit(Protocol):
     def __call__(self, features: pl.DataFrame) -> tuple[FeatureMatrix, FittedSegmentation]: ...
 
 
-@dataclass(frozen=True, eq=False)  # holds arrays / frames: compare fields explicitly
-class StabilityReport:
+@dataclass(frozen=True, eq=False)  # holds frames: compare fields explicitly
+class Stability:
+    """One segmentation's stability evidence, and the rules that decide whether it passes."""
+
     windows: pl.DataFrame  # fit_window, assign_window, entities_compared, adjusted_rand
-    mean_adjusted_rand: float
+    mean_adjusted_rand: float | None  # None when no window pair could be compared
     migration: pl.DataFrame  # from_segment, to_segment, entities
     bootstrap: pl.DataFrame  # segment_id, mean_jaccard, samples
+    note: str = ""  # why the rolling check could not run (a failure in itself), else ""
+
+    def failures(self, config: SegmentationSection) -> list[str]:
+        """Why the model is not stable enough, in words; empty when it passes."""
+        rules = config.stability
+        problems = [self.note] if self.note else []
+        if (
+            self.mean_adjusted_rand is not None
+            and self.mean_adjusted_rand < rules.min_adjusted_rand
+        ):
+            problems.append(
+                f"mean out-of-sample adjusted Rand index {self.mean_adjusted_rand:.2f} "
+                f"is below {rules.min_adjusted_rand}"
+            )
+        weak = (
+            self.bootstrap.filter(pl.col("mean_jaccard") < rules.min_bootstrap_jaccard)
+            if self.bootstrap.height
+            else self.bootstrap
+        )
+        for row in weak.iter_rows(named=True):
+            problems.append(
+                f"segment {row['segment_id']} bootstrap Jaccard {row['mean_jaccard']:.2f} "
+                f"is below {rules.min_bootstrap_jaccard}"
+            )
+        return problems
 
 
 def rolling_stability(
     window_features: list[tuple[str, pl.DataFrame]], id_column: str, refit: Refit
 ) -> tuple[pl.DataFrame, float, pl.DataFrame]:
-    """(windows, mean adjusted Rand, migration) over consecutive window pairs; NaN mean with < 2 windows.
+    """(windows, mean adjusted Rand, migration) over consecutive window pairs.
 
-    `refit` is called once per window; its FeatureMatrix ids must be the frame's `id_column` as text.
+    The mean is NaN with fewer than 2 windows. `refit` is called once per window; its
+    FeatureMatrix ids must be the frame's `id_column` as text.
     """
     fitted = [(label, frame, *refit(frame)) for label, frame in window_features]
     rows: list[tuple[str, str, int, float]] = []
     moves: dict[tuple[int, int], int] = {}
-    for (label_i, _, matrix_i, model_i), (label_j, frame_j, matrix_j, model_j) in zip(
-        fitted, fitted[1:]
-    ):
+    pairs = zip(fitted, fitted[1:], strict=False)  # each window with the next
+    for (label_i, _, matrix_i, model_i), (label_j, frame_j, matrix_j, model_j) in pairs:
         assigned, _ = model_i.predict(matrix_i.transform_frame(frame_j))
         ids_j = [str(value) for value in frame_j.get_column(id_column).to_list()]
-        assigned_by_id = dict(zip(ids_j, assigned.tolist()))
-        refit_by_id = dict(zip(matrix_j.ids, model_j.labels.tolist()))
+        assigned_by_id = dict(zip(ids_j, assigned.tolist(), strict=True))
+        refit_by_id = dict(zip(matrix_j.ids, model_j.labels.tolist(), strict=True))
         common = [entity for entity in ids_j if entity in refit_by_id]
         ari = (
             float(
@@ -78,7 +111,7 @@ def rolling_stability(
             else float("nan")
         )
         rows.append((label_i, label_j, len(common), ari))
-        for entity, before in zip(matrix_i.ids, model_i.labels.tolist()):
+        for entity, before in zip(matrix_i.ids, model_i.labels.tolist(), strict=True):
             after = assigned_by_id.get(entity)
             if after is not None:
                 moves[(int(before), int(after))] = moves.get((int(before), int(after)), 0) + 1

@@ -46,7 +46,8 @@ def check_required_columns(frame: pl.DataFrame, entity: Entity) -> None:
 
 
 def apply_contract_types(frame: pl.DataFrame, entity: Entity) -> pl.DataFrame:
-    """Cast every contract column to its type, add absent optional ones as nulls, keep extras as text."""
+    """Cast every contract column to its type, add absent optional ones as nulls and keep
+    extra columns as text."""
     typed: list[pl.Series] = []
     for column in entity.columns:
         target = POLARS_TYPES[column.type]
@@ -75,7 +76,8 @@ def _cast_column(series: pl.Series, column_type: ColumnType) -> pl.Series:
         return series
     raise FileRejected(
         "wrong_type",
-        f"column {series.name!r} is stored as {series.dtype} but the contract expects {_TYPE_WORDS[column_type]}",
+        f"column {series.name!r} is stored as {series.dtype} "
+        f"but the contract expects {_TYPE_WORDS[column_type]}",
         column=series.name,
         row=1 if len(series) else None,
     )
@@ -117,7 +119,8 @@ def _parse_text(raw: pl.Series, column_type: ColumnType) -> pl.Series:
 
 
 def _reject_unparsed(text: pl.Series, parsed: pl.Series, column_type: ColumnType) -> pl.Series:
-    """Raise on the first value that was present but did not parse; else return the parsed column."""
+    """Raise on the first value that was present but did not parse; else return the parsed
+    column."""
     failed = text.is_not_null() & parsed.is_null()
     count = int(failed.sum())
     if count == 0:

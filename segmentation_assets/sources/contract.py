@@ -7,10 +7,10 @@ reads entity definitions from here, so the contract is stated exactly once.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 
 
-class ColumnType(str, Enum):
+class ColumnType(StrEnum):
     TEXT = "text"
     INT = "int"
     DECIMAL = "decimal"
@@ -59,7 +59,8 @@ class Entity:
         raise KeyError(f"{self.path} has no column {name!r}")
 
 
-T, I, D, DT, B = (
+# Short names for the column types, to keep the entity tables below readable.
+TEXT, INT, DECIMAL, DATE, BOOL = (
     ColumnType.TEXT,
     ColumnType.INT,
     ColumnType.DECIMAL,
@@ -80,18 +81,18 @@ ENTITIES: tuple[Entity, ...] = (
         required=True,
         description="Sales order lines from the ERP; negative quantity is a return or credit.",
         columns=(
-            _c("order_id", T),
-            _c("line_number", I),
-            _c("order_date", DT),
-            _c("customer_id", T, description="ERP sold-to customer"),
-            _c("sku", T),
-            _c("quantity", D),
-            _c("unit_price", D),
-            _c("requested_delivery_date", DT, False),
-            _c("promised_delivery_date", DT, False),
-            _c("ship_from_location_id", T, False),
-            _c("currency", T, False),
-            _c("order_status", T, False, "open, shipped or cancelled"),
+            _c("order_id", TEXT),
+            _c("line_number", INT),
+            _c("order_date", DATE),
+            _c("customer_id", TEXT, description="ERP sold-to customer"),
+            _c("sku", TEXT),
+            _c("quantity", DECIMAL),
+            _c("unit_price", DECIMAL),
+            _c("requested_delivery_date", DATE, False),
+            _c("promised_delivery_date", DATE, False),
+            _c("ship_from_location_id", TEXT, False),
+            _c("currency", TEXT, False),
+            _c("order_status", TEXT, False, "open, shipped or cancelled"),
         ),
     ),
     Entity(
@@ -101,17 +102,17 @@ ENTITIES: tuple[Entity, ...] = (
         required=True,
         description="ERP item master.",
         columns=(
-            _c("sku", T),
-            _c("description", T),
-            _c("product_family", T),
-            _c("category", T),
-            _c("brand", T, False),
-            _c("uom", T, False),
-            _c("unit_cost", D, False),
-            _c("list_price", D, False),
-            _c("lifecycle_status", T, False, "new, active, phase_out or discontinued"),
-            _c("launch_date", DT, False),
-            _c("supplier_id", T, False),
+            _c("sku", TEXT),
+            _c("description", TEXT),
+            _c("product_family", TEXT),
+            _c("category", TEXT),
+            _c("brand", TEXT, False),
+            _c("uom", TEXT, False),
+            _c("unit_cost", DECIMAL, False),
+            _c("list_price", DECIMAL, False),
+            _c("lifecycle_status", TEXT, False, "new, active, phase_out or discontinued"),
+            _c("launch_date", DATE, False),
+            _c("supplier_id", TEXT, False),
         ),
     ),
     Entity(
@@ -121,12 +122,12 @@ ENTITIES: tuple[Entity, ...] = (
         required=True,
         description="ERP customer master with the account hierarchy.",
         columns=(
-            _c("customer_id", T),
-            _c("customer_name", T),
-            _c("parent_customer_id", T, False),
-            _c("channel", T, False),
-            _c("region", T, False),
-            _c("country", T, False),
+            _c("customer_id", TEXT),
+            _c("customer_name", TEXT),
+            _c("parent_customer_id", TEXT, False),
+            _c("channel", TEXT, False),
+            _c("region", TEXT, False),
+            _c("country", TEXT, False),
         ),
     ),
     Entity(
@@ -135,11 +136,11 @@ ENTITIES: tuple[Entity, ...] = (
         ("location_id",),
         description="Plants, distribution centres and stores.",
         columns=(
-            _c("location_id", T),
-            _c("location_name", T, False),
-            _c("location_type", T, False),
-            _c("region", T, False),
-            _c("country", T, False),
+            _c("location_id", TEXT),
+            _c("location_name", TEXT, False),
+            _c("location_type", TEXT, False),
+            _c("region", TEXT, False),
+            _c("country", TEXT, False),
         ),
     ),
     Entity(
@@ -148,11 +149,11 @@ ENTITIES: tuple[Entity, ...] = (
         ("snapshot_date", "location_id", "sku"),
         description="On-hand and on-order stock per SKU and location at a date.",
         columns=(
-            _c("snapshot_date", DT),
-            _c("location_id", T),
-            _c("sku", T),
-            _c("on_hand_qty", D),
-            _c("on_order_qty", D, False),
+            _c("snapshot_date", DATE),
+            _c("location_id", TEXT),
+            _c("sku", TEXT),
+            _c("on_hand_qty", DECIMAL),
+            _c("on_order_qty", DECIMAL, False),
         ),
     ),
     Entity(
@@ -161,25 +162,27 @@ ENTITIES: tuple[Entity, ...] = (
         ("supplier_id", "sku"),
         description="Supplier lead times and minimum order quantities.",
         columns=(
-            _c("supplier_id", T),
-            _c("sku", T),
-            _c("lead_time_days", D),
-            _c("lead_time_std_days", D, False),
-            _c("moq", D, False),
+            _c("supplier_id", TEXT),
+            _c("sku", TEXT),
+            _c("lead_time_days", DECIMAL),
+            _c("lead_time_std_days", DECIMAL, False),
+            _c("moq", DECIMAL, False),
         ),
     ),
     Entity(
         "wms",
         "items",
         ("item_code",),
-        description="WMS item master; erp_sku is the WMS's spelling of the ERP SKU and may be blank.",
+        description=(
+            "WMS item master; erp_sku is the WMS's spelling of the ERP SKU and may be blank."
+        ),
         columns=(
-            _c("item_code", T),
-            _c("erp_sku", T, False),
-            _c("item_description", T, False),
-            _c("item_group", T, False),
-            _c("unit_weight_kg", D, False),
-            _c("unit_volume_m3", D, False),
+            _c("item_code", TEXT),
+            _c("erp_sku", TEXT, False),
+            _c("item_description", TEXT, False),
+            _c("item_group", TEXT, False),
+            _c("unit_weight_kg", DECIMAL, False),
+            _c("unit_volume_m3", DECIMAL, False),
         ),
     ),
     Entity(
@@ -188,9 +191,9 @@ ENTITIES: tuple[Entity, ...] = (
         ("warehouse_code",),
         description="WMS warehouses and their ERP location.",
         columns=(
-            _c("warehouse_code", T),
-            _c("erp_location_id", T, False),
-            _c("warehouse_name", T, False),
+            _c("warehouse_code", TEXT),
+            _c("erp_location_id", TEXT, False),
+            _c("warehouse_name", TEXT, False),
         ),
     ),
     Entity(
@@ -199,48 +202,54 @@ ENTITIES: tuple[Entity, ...] = (
         ("shipment_id", "order_id", "line_number"),
         description="Shipped order lines as the WMS saw them.",
         columns=(
-            _c("shipment_id", T),
-            _c("order_id", T),
-            _c("line_number", I),
-            _c("warehouse_code", T),
-            _c("item_code", T),
-            _c("ship_date", DT, False),
-            _c("shipped_qty", D),
-            _c("handling_cost", D, False),
+            _c("shipment_id", TEXT),
+            _c("order_id", TEXT),
+            _c("line_number", INT),
+            _c("warehouse_code", TEXT),
+            _c("item_code", TEXT),
+            _c("ship_date", DATE, False),
+            _c("shipped_qty", DECIMAL),
+            _c("handling_cost", DECIMAL, False),
         ),
     ),
     Entity(
         "tms",
         "freight",
         ("shipment_id",),
-        description="Freight movements; origin is a location code, destination a customer code, in the TMS's spelling.",
+        description=(
+            "Freight movements; origin is a location code, destination a customer code, "
+            "in the TMS's spelling."
+        ),
         columns=(
-            _c("shipment_id", T),
-            _c("carrier", T, False),
-            _c("mode", T),
-            _c("origin_code", T, False),
-            _c("destination_code", T, False),
-            _c("freight_cost", D),
-            _c("currency", T, False),
-            _c("pickup_date", DT, False),
-            _c("delivery_date", DT, False),
+            _c("shipment_id", TEXT),
+            _c("carrier", TEXT, False),
+            _c("mode", TEXT),
+            _c("origin_code", TEXT, False),
+            _c("destination_code", TEXT, False),
+            _c("freight_cost", DECIMAL),
+            _c("currency", TEXT, False),
+            _c("pickup_date", DATE, False),
+            _c("delivery_date", DATE, False),
         ),
     ),
     Entity(
         "crm",
         "accounts",
         ("account_id",),
-        description="CRM accounts; erp_customer_id is the CRM's spelling of the ERP customer and may be blank.",
+        description=(
+            "CRM accounts; erp_customer_id is the CRM's spelling of the ERP customer "
+            "and may be blank."
+        ),
         columns=(
-            _c("account_id", T),
-            _c("erp_customer_id", T, False),
-            _c("account_name", T),
-            _c("parent_account_id", T, False),
-            _c("account_manager", T, False),
-            _c("service_tier", T, False),
-            _c("contracted_lead_time_days", D, False),
-            _c("target_fill_rate", D, False),
-            _c("strategic_account", B, False),
+            _c("account_id", TEXT),
+            _c("erp_customer_id", TEXT, False),
+            _c("account_name", TEXT),
+            _c("parent_account_id", TEXT, False),
+            _c("account_manager", TEXT, False),
+            _c("service_tier", TEXT, False),
+            _c("contracted_lead_time_days", DECIMAL, False),
+            _c("target_fill_rate", DECIMAL, False),
+            _c("strategic_account", BOOL, False),
         ),
     ),
     Entity(
@@ -248,14 +257,14 @@ ENTITIES: tuple[Entity, ...] = (
         "supplier_risk",
         ("supplier_id", "as_of_date"),
         description="Third-party supplier risk scores, 0 to 100.",
-        columns=(_c("supplier_id", T), _c("as_of_date", DT), _c("risk_score", D)),
+        columns=(_c("supplier_id", TEXT), _c("as_of_date", DATE), _c("risk_score", DECIMAL)),
     ),
     Entity(
         "external",
         "market_index",
         ("index_date", "category"),
         description="Market volatility index per product category.",
-        columns=(_c("index_date", DT), _c("category", T), _c("volatility_index", D)),
+        columns=(_c("index_date", DATE), _c("category", TEXT), _c("volatility_index", DECIMAL)),
     ),
 )
 

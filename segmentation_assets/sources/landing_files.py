@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -19,7 +20,6 @@ import polars as pl
 
 from segmentation_assets.sources.contract import ENTITIES_BY_PATH, Entity
 
-SUPPORTED_SUFFIXES = (".csv", ".parquet")
 IGNORED_NAMES = (".DS_Store", "Thumbs.db", "desktop.ini")
 
 
@@ -32,6 +32,25 @@ class FileRejected(Exception):
         self.message = message
         self.column = column
         self.row = row
+
+
+def _read_csv(path: Path) -> pl.DataFrame:
+    return _read_csv_text(path.read_bytes())
+
+
+def _read_parquet(path: Path) -> pl.DataFrame:
+    try:
+        return pl.read_parquet(path)
+    except Exception as error:  # polars raises several error types for corrupt files
+        raise FileRejected(
+            "unreadable_parquet", f"not a readable Parquet file: {_first_line(error)}"
+        ) from error
+
+
+# The file formats the contract accepts, by suffix, and how each is read: the one place
+# that says which formats are supported (read_untyped rejects any other suffix).
+_READERS: dict[str, Callable[[Path], pl.DataFrame]] = {".csv": _read_csv, ".parquet": _read_parquet}
+SUPPORTED_SUFFIXES = tuple(_READERS)
 
 
 @dataclass(frozen=True)
@@ -91,23 +110,18 @@ def _entity_for(relative_path: str) -> Entity | None:
 
 
 def read_untyped(file: LandingFile) -> pl.DataFrame:
-    """Read a CSV as all-text columns, or a Parquet file as stored; header names normalised."""
+    """Read a CSV as all-text columns, or a Parquet file as stored; header names normalised.
+
+    A suffix outside SUPPORTED_SUFFIXES is rejected as `unsupported_format`."""
     suffix = file.path.suffix.lower()
-    if suffix == ".csv":
-        frame = _read_csv_text(file.path.read_bytes())
-    elif suffix == ".parquet":
-        try:
-            frame = pl.read_parquet(file.path)
-        except Exception as error:  # polars raises several error types for corrupt files
-            raise FileRejected(
-                "unreadable_parquet", f"not a readable Parquet file: {_first_line(error)}"
-            ) from error
-    else:
+    reader = _READERS.get(suffix)
+    if reader is None:
         raise FileRejected(
             "unsupported_format",
-            f"unsupported file type {suffix or '(none)'!r}; deliver CSV (UTF-8, comma) or Parquet",
+            f"unsupported file type {suffix or '(none)'!r}; deliver "
+            f"{' or '.join(SUPPORTED_SUFFIXES)} files (CSV: UTF-8, comma-separated)",
         )
-    return _normalise_header(frame)
+    return _normalise_header(reader(file.path))
 
 
 def _read_csv_text(data: bytes) -> pl.DataFrame:
@@ -125,6 +139,7 @@ def _read_csv_text(data: bytes) -> pl.DataFrame:
             separator=",",
             quote_char='"',
             raise_if_empty=True,
+            new_columns=header,  # the csv module's names: polars keeps a quoted '""' doubled
         )
     except Exception as error:
         raise FileRejected(

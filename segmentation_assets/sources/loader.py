@@ -1,14 +1,15 @@
-"""Loading the whole landing zone into typed raw frames plus a per-file log.
+"""Reading landing files, one at a time, into typed raw frames plus a per-file log entry.
 
 One bad file never stops the others: it is rejected with file, column, row and rule
 in the log, left untouched on disk, and if an earlier good version of the same file
-was loaded, those rows are kept so nothing already loaded is lost.
+was loaded, those rows are kept so nothing already loaded is lost. `raw_layer` streams
+these outcomes into the warehouse.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
@@ -19,8 +20,9 @@ from segmentation_assets.sources.column_types import (
     apply_contract_types,
     check_required_columns,
 )
-from segmentation_assets.sources.contract import ENTITIES, Entity
+from segmentation_assets.sources.contract import Entity
 from segmentation_assets.sources.landing_files import (
+    SUPPORTED_SUFFIXES,
     FileRejected,
     LandingFile,
     discover_landing_files,
@@ -54,14 +56,6 @@ METADATA_SCHEMA: dict[str, pl.DataType] = {
 
 # Given an entity and a source file, the rows a previous load put in raw (or None).
 PreviousRows = Callable[[Entity, str], pl.DataFrame | None]
-
-
-@dataclass
-class LandingLoad:
-    """The outcome of one ingest: a typed raw frame per entity and the file log."""
-
-    tables: dict[str, pl.DataFrame] = field(default_factory=dict)  # keyed by entity.table
-    file_loads: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=FILE_LOADS_SCHEMA))
 
 
 def empty_raw_frame(entity: Entity) -> pl.DataFrame:
@@ -122,8 +116,8 @@ def _read_one(
                 "system": file.relative_path.split("/")[0],
                 "entity": None,
                 "status": "ignored",
-                "message": f"{file.relative_path}: not a contract entity path "
-                "(expected <system>/<entity>.csv|.parquet or <system>/<entity>/<drop>)",
+                "message": f"{file.relative_path}: not a contract entity path (expected "
+                f"<system>/<entity>{'|'.join(SUPPORTED_SUFFIXES)} or <system>/<entity>/<drop>)",
             },
             None,
         )
@@ -169,30 +163,3 @@ def file_log(entries: list[dict[str, object]]) -> pl.DataFrame:
         if entries
         else pl.DataFrame(schema=FILE_LOADS_SCHEMA)
     )
-
-
-def load_landing_zone(
-    landing_dir: Path,
-    loaded_at: datetime,
-    previous_rows: PreviousRows | None = None,
-) -> LandingLoad:
-    """The whole landing zone in memory: a typed frame per entity and the file log."""
-    frames: dict[str, list[pl.DataFrame]] = {e.table: [] for e in ENTITIES}
-    entries = []
-    for outcome in read_landing_zone(landing_dir, loaded_at, previous_rows):
-        entries.append(outcome.log)
-        if outcome.entity is not None and outcome.rows is not None:
-            frames[outcome.entity.table].append(outcome.rows)
-    load = LandingLoad(file_loads=file_log(entries))
-    for entity in ENTITIES:
-        load.tables[entity.table] = _union_drops(entity, frames[entity.table])
-    return load
-
-
-def _union_drops(entity: Entity, frames: list[pl.DataFrame]) -> pl.DataFrame:
-    """All drops of an entity stacked; extra columns differing between drops become nulls elsewhere."""
-    base = empty_raw_frame(entity)
-    combined = pl.concat([base, *frames], how="diagonal_relaxed")
-    ordered = list(entity.column_names)
-    extras = sorted(c for c in combined.columns if c not in ordered and c not in METADATA_SCHEMA)
-    return combined.select(ordered + extras + list(METADATA_SCHEMA))

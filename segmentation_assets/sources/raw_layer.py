@@ -47,7 +47,9 @@ def previous_rows_in(connection: duckdb.DuckDBPyConnection) -> PreviousRows:
 def write_raw_layer(
     connection: duckdb.DuckDBPyConnection, landing_dir: Path, loaded_at: datetime
 ) -> pl.DataFrame:
-    """Load every landing file into raw (all entities, plus `raw.file_loads`); returns the file log."""
+    """Load every landing file into raw (every entity, plus `raw.file_loads`).
+
+    Returns the file log, as written to `raw.file_loads`."""
     tables = [e.table for e in ENTITIES] + ["file_loads"]
     previous = previous_rows_in(connection)
     try:

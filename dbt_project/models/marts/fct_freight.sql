@@ -25,7 +25,7 @@ final as (
         f.carrier,
         lower(f.mode) as mode,
         case
-            when lower(f.mode) in ('{{ known_modes | join("', '") }}') then true
+            when lower(f.mode) in ({{ string_literals(known_modes) }}) then true
             else false
         end as is_known_mode,
         f.origin_code,
@@ -33,7 +33,7 @@ final as (
         f.destination_code,
         destination.erp_id as destination_customer_id,
         f.freight_cost,
-        upper(f.currency) as currency,
+        {{ currency_or_default('f.currency') }} as currency,
         f.pickup_date,
         f.delivery_date,
         {{ dbt.datediff('f.pickup_date', 'f.delivery_date', 'day') }} as transit_days,
@@ -41,10 +41,10 @@ final as (
     from freight as f
     left join tms_crosswalk as origin
         on f.origin_code = origin.code
-        and origin.role = 'origin'
+            and origin.role = 'origin'
     left join tms_crosswalk as destination
         on f.destination_code = destination.code
-        and destination.role = 'destination'
+            and destination.role = 'destination'
 
 )
 

@@ -22,7 +22,7 @@ final as (
         quantity,
         unit_price,
         cast(round(quantity * unit_price, 2) as {{ type_money() }}) as line_revenue,
-        upper(currency) as currency,
+        {{ currency_or_default('currency') }} as currency,
         requested_delivery_date,
         promised_delivery_date,
         ship_from_location_id,

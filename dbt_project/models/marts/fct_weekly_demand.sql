@@ -60,7 +60,8 @@ sku_weeks as (
 
     select
         s.sku,
-        cast({{ dbt.dateadd('week', 'w.generated_number - 1', 's.first_week') }} as date) as week_start
+        cast({{ dbt.dateadd('week', 'w.generated_number - 1', 's.first_week') }} as date)
+            as week_start
     from sku_first_week as s
     cross join last_week as l
     inner join week_numbers as w
@@ -80,7 +81,7 @@ final as (
     from sku_weeks as s
     left join weekly_demand as d
         on s.sku = d.sku
-        and s.week_start = d.week_start
+            and s.week_start = d.week_start
 
 )
 

@@ -20,22 +20,22 @@ from dagster_dbt import (
 )
 from dagster_duckdb import DuckDBResource
 
-from segmentation_assets.defs.dbt.project import dbt_project, ensure_manifest
-from segmentation_assets.defs.dbt.upstream_sources import absent_source_note, upstream_sources
-from segmentation_assets.defs.resources import OWNER, WAREHOUSE_POOL
+from segmentation_assets.defs.resources import SegmentationSettings
+from segmentation_assets.orchestration.asset_attributes import OWNER, WAREHOUSE_POOL
+from segmentation_assets.orchestration.dbt_manifest import absent_source_note, upstream_sources
+from segmentation_assets.orchestration.dbt_project import (
+    dbt_project,
+    dbt_vars,
+    ensure_manifest,
+    release_in_process_duckdb,
+)
 from segmentation_assets.sources.contract import ENTITIES
 from segmentation_assets.warehouse import preview_markdown
 
-LAYER_OF_FOLDER = {
-    "staging": "staging",
-    "intermediate": "reconcile",
-    "marts": "marts",
-    "quarantine": "quarantine",
-}
-
 
 class WarehouseTranslator(DagsterDbtTranslator):
-    """Key dbt nodes as [schema, table] and group them by layer; sources map to raw tables."""
+    """Key dbt nodes as [schema, table] and group them by their schema (= layer), like every
+    other warehouse table; sources map to the raw tables the ingest writes."""
 
     def get_asset_spec(
         self, manifest: Mapping[str, Any], unique_id: str, project: DbtProject | None
@@ -45,13 +45,9 @@ class WarehouseTranslator(DagsterDbtTranslator):
         if props["resource_type"] == "source":
             return spec.replace_attributes(key=dg.AssetKey(["raw", props["name"]]))
         table = props.get("alias") or props["name"]
-        folder = props["fqn"][1] if len(props["fqn"]) > 2 else "reconcile"
-        layer = (
-            "reconcile" if props["resource_type"] == "seed" else LAYER_OF_FOLDER.get(folder, folder)
-        )
         return spec.replace_attributes(
             key=dg.AssetKey([props["schema"], table]),
-            group_name=layer,
+            group_name=props["schema"],
             owners=[OWNER],
         )
 
@@ -67,9 +63,12 @@ translator = WarehouseTranslator(settings=DagsterDbtTranslatorSettings(enable_as
     name="warehouse_dbt_models",
 )
 def warehouse_dbt_models(
-    context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: DuckDBResource
+    context: dg.AssetExecutionContext,
+    dbt: DbtCliResource,
+    warehouse: DuckDBResource,
+    settings: SegmentationSettings,
 ):
-    """`dbt build` (models, seeds and their tests) with this run's artifacts in a throwaway target dir.
+    """`dbt build` (models, seeds, tests) with the config's vars, artifacts in a throwaway dir.
 
     Events are held until dbt exits, then each model's materialization gets a preview and,
     where a landing entity it needs is absent, a note naming it.
@@ -78,7 +77,10 @@ def warehouse_dbt_models(
     failure: BaseException | None = None
     with tempfile.TemporaryDirectory(prefix="dbt-target-") as target:
         try:
-            invocation = dbt.cli(["build"], context=context, target_path=Path(target))
+            variables = json.dumps(dbt_vars(settings.load()))
+            invocation = dbt.cli(
+                ["build", "--vars", variables], context=context, target_path=Path(target)
+            )
             for event in invocation.stream().fetch_row_counts().fetch_column_metadata():
                 events.append(event)
         except Exception as error:  # yield what dbt did build before failing the step
@@ -115,17 +117,3 @@ def _with_previews_and_notes(
 
 def _model_sources() -> dict[tuple[str, str], frozenset[str]]:
     return upstream_sources(json.loads(dbt_project.manifest_path.read_text()))
-
-
-def release_in_process_duckdb() -> None:
-    """Close the DuckDB handle dbt-duckdb opened in this process for row counts and column lineage.
-
-    DuckDB refuses a second in-process connection to the same file with other settings,
-    and keeps the file locked, so the next Python step could not open the warehouse.
-    """
-    from dbt.adapters.duckdb.connections import DuckDBConnectionManager
-
-    environment = DuckDBConnectionManager._ENV
-    DuckDBConnectionManager.close_all_connections()
-    if environment is not None:
-        environment.close()

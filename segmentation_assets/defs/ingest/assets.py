@@ -8,20 +8,21 @@ import dagster as dg
 import polars as pl
 from dagster_duckdb import DuckDBResource
 
-from segmentation_assets.defs.metadata import table_metadata
-from segmentation_assets.defs.resources import OWNER, WAREHOUSE_POOL, LandingZone
+from segmentation_assets.defs.resources import LandingZone
+from segmentation_assets.orchestration.asset_attributes import table_spec, warehouse_assets
+from segmentation_assets.orchestration.metadata import table_metadata
 from segmentation_assets.sources.contract import ENTITIES, Entity
+from segmentation_assets.sources.landing_files import SUPPORTED_SUFFIXES
 from segmentation_assets.sources.raw_layer import write_raw_layer
 from segmentation_assets.warehouse import read_table
 
 landing_files = [
-    dg.AssetSpec(
-        key=["landing", e.table],
-        group_name="landing",
-        description=f"{e.description} Landing files `{e.path}.csv|.parquet` or `{e.path}/*` "
+    table_spec(
+        "landing",
+        e.table,
+        f"{e.description} Landing files `{e.path}{'|'.join(SUPPORTED_SUFFIXES)}` or `{e.path}/*` "
         f"({'required' if e.required else 'optional'} entity; key: {', '.join(e.key)}).",
-        owners=[OWNER],
-        kinds={"csv", "parquet"},
+        kinds={suffix.lstrip(".") for suffix in SUPPORTED_SUFFIXES},
         metadata={"contract_path": e.path, "key": ", ".join(e.key), "required": e.required},
     )
     for e in ENTITIES
@@ -29,28 +30,26 @@ landing_files = [
 
 
 def _raw_table_specs() -> list[dg.AssetSpec]:
-    """Specs of the ingest's outputs (built in a function: a module-level list would be loaded twice)."""
-    return [
-        dg.AssetSpec(
-            key=["raw", e.table],
+    """The ingest's outputs (built in a function: a module-level list would load twice)."""
+    tables = [
+        table_spec(
+            "raw",
+            e.table,
+            f"Every drop of `{e.path}` as delivered, typed by the contract, "
+            "with source file and load time.",
             deps=[["landing", e.table]],
-            group_name="raw",
-            description=f"Every drop of `{e.path}` as delivered, typed by the contract, with source file and load time.",
-            owners=[OWNER],
-            kinds={"duckdb", "polars"},
         )
         for e in ENTITIES
-    ] + [
-        dg.AssetSpec(
-            key=["raw", "file_loads"],
-            deps=[["landing", e.table] for e in ENTITIES],
-            group_name="raw",
-            description="One row per landing file seen by the last ingest: loaded, rejected (with file, "
-            "column, row and rule) or ignored.",
-            owners=[OWNER],
-            kinds={"duckdb"},
-        )
     ]
+    file_loads = table_spec(
+        "raw",
+        "file_loads",
+        "One row per landing file seen by the last ingest: loaded, rejected (with file, "
+        "column, row and rule) or ignored.",
+        deps=[["landing", e.table] for e in ENTITIES],
+        kinds={"duckdb"},
+    )
+    return [*tables, file_loads]
 
 
 def _raw_table_metadata(connection, entity: Entity, files: pl.DataFrame) -> dict:
@@ -78,9 +77,9 @@ def _raw_table_metadata(connection, entity: Entity, files: pl.DataFrame) -> dict
     return metadata
 
 
-@dg.multi_asset(specs=_raw_table_specs(), name="ingest_landing_zone", pool=WAREHOUSE_POOL)
+@warehouse_assets(_raw_table_specs(), name="ingest_landing_zone")
 def ingest_landing_zone(warehouse: DuckDBResource, landing_zone: LandingZone):
-    """Stream every landing file into raw; the new raw layer replaces the old in one transaction."""
+    """Stream every landing file into raw; the new raw layer replaces the old in one go."""
     loaded_at = datetime.now(UTC).replace(tzinfo=None)
     with warehouse.get_connection() as connection:
         files = write_raw_layer(connection, landing_zone.directory, loaded_at)

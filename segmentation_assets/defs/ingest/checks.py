@@ -15,7 +15,8 @@ CONTRACT_RULE_CHECKS = [
     dg.AssetCheckSpec(
         "contract_value_rules",
         asset=["raw", e.table],
-        description=f"Rows of {e.path} meet the contract's types, non-null keys and value ranges (pandera).",
+        description=f"Rows of {e.path} meet the contract's types, non-null keys and value "
+        "ranges (pandera).",
     )
     for e in ENTITIES
 ]
@@ -25,7 +26,7 @@ BATCH_ROWS = 500_000  # rows validated at a time: memory stays flat at 10M+ orde
 
 
 def _failure_cases_in_batches(connection, entity: Entity) -> tuple[pl.DataFrame, int]:
-    """pandera's failure cases over the whole raw table, read in record batches; and the rows checked."""
+    """pandera's failure cases over the whole raw table, read in record batches; rows checked."""
     reader = connection.execute(f'select * from raw."{entity.table}"').fetch_record_batch(
         BATCH_ROWS
     )

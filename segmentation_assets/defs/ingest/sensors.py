@@ -5,7 +5,8 @@ import hashlib
 import dagster as dg
 
 from segmentation_assets.defs.jobs import segmentation_pipeline
-from segmentation_assets.defs.resources import WAREHOUSE_RUN_TAGS, LandingZone
+from segmentation_assets.defs.resources import LandingZone
+from segmentation_assets.orchestration.asset_attributes import WAREHOUSE_RUN_TAGS
 from segmentation_assets.sources import landing_fingerprint as fp
 
 

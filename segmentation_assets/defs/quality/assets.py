@@ -9,21 +9,13 @@ import polars as pl
 from dagster_duckdb import DuckDBResource
 
 from segmentation_assets import quality
-from segmentation_assets.defs.metadata import table_metadata
-from segmentation_assets.defs.resources import OWNER, WAREHOUSE_POOL, SegmentationSettings
-from segmentation_assets.defs.warehouse_io import read_tables, write_tables
-from segmentation_assets.warehouse import preview_markdown
+from segmentation_assets.defs.resources import SegmentationSettings
+from segmentation_assets.orchestration.asset_attributes import table_spec, warehouse_assets
+from segmentation_assets.orchestration.metadata import markdown_table, table_metadata
+from segmentation_assets.orchestration.warehouse_io import read_tables, write_tables
 
-MARTS = [
-    "fct_order_lines",
-    "fct_weekly_demand",
-    "fct_shipments",
-    "fct_freight",
-    "dim_product",
-    "dim_customer",
-    "dim_location",
-]
-CROSSWALKS = [
+DIMENSIONS = ["dim_product", "dim_customer", "dim_location"]
+RECONCILE_TABLES = [
     "product_crosswalk",
     "customer_crosswalk",
     "location_crosswalk",
@@ -33,10 +25,9 @@ CROSSWALKS = [
 # Which landing entity each optional input comes from, to say why a flag table is empty.
 SOURCE_OF = {"fct_shipments": "wms/shipments", "fct_freight": "tms/freight"}
 
-
 # The columns each rule family reads from the large fact tables: reading no more keeps
 # memory near the size of what is judged (10M+ order lines at scale).
-ORDER_LINE_COLUMNS = (
+JUDGED_ORDER_LINE_COLUMNS = (
     "order_id",
     "line_number",
     "sku",
@@ -47,7 +38,7 @@ ORDER_LINE_COLUMNS = (
     "is_cancelled",
     "is_return",
 )
-COST_COLUMNS = {
+JUDGED_COST_COLUMNS = {
     "fct_freight": (
         "shipment_id",
         "mode",
@@ -71,9 +62,7 @@ COST_COLUMNS = {
 
 def _flag_metadata(flags: pl.DataFrame, table: str, notes: list[str]) -> dict:
     by_rule = flags.group_by("rule").len().sort("rule") if flags.height else flags
-    metadata = table_metadata(flags, table) | {
-        "flags_by_rule": dg.MetadataValue.md(preview_markdown(by_rule, 30))
-    }
+    metadata = table_metadata(flags, table) | {"flags_by_rule": markdown_table(by_rule, 30)}
     if notes:
         metadata["note"] = "; ".join(notes)
     return metadata
@@ -87,26 +76,17 @@ def _absent(tables: dict[str, pl.DataFrame | None], names: list[str]) -> list[st
     ]
 
 
-def _spec(schema: str, table: str, description: str, deps: list[list[str]]) -> dict:
-    return dict(
-        key=[schema, table],
-        deps=deps,
-        group_name=schema,
-        owners=[OWNER],
-        kinds={"polars", "duckdb"},
-        description=description,
-        pool=WAREHOUSE_POOL,
-    )
-
-
-@dg.asset(
-    **_spec(
-        "quarantine",
-        "demand_outliers",
-        "Order-line quantities and weekly demand far (in MADs: median absolute deviations) from the SKU's own history; "
-        "flagged, and left out of segmentation when the config says so.",
-        [["marts", "fct_order_lines"], ["marts", "fct_weekly_demand"]],
-    )
+@warehouse_assets(
+    [
+        table_spec(
+            "quarantine",
+            "demand_outliers",
+            "Order-line quantities and weekly demand far (in MADs: median absolute deviations) "
+            "from the SKU's own history; flagged, and left out of segmentation when the config "
+            "says so.",
+            deps=[["marts", "fct_order_lines"], ["marts", "fct_weekly_demand"]],
+        )
+    ]
 )
 def demand_outliers(
     warehouse: DuckDBResource, settings: SegmentationSettings
@@ -116,7 +96,7 @@ def demand_outliers(
         warehouse,
         "marts",
         ["fct_order_lines", "fct_weekly_demand"],
-        {"fct_order_lines": ORDER_LINE_COLUMNS},
+        {"fct_order_lines": JUDGED_ORDER_LINE_COLUMNS},
     )
     options = dict(
         min_history=rules.min_history,
@@ -136,20 +116,22 @@ def demand_outliers(
     return dg.MaterializeResult(metadata=_flag_metadata(flags, "quarantine.demand_outliers", []))
 
 
-@dg.asset(
-    **_spec(
-        "quarantine",
-        "cost_to_serve_outliers",
-        "Freight cost per unit (or per shipment) and handling cost per unit far from their lane's or "
-        "warehouse's median; flagged for review, not excluded.",
-        [["marts", "fct_freight"], ["marts", "fct_shipments"]],
-    )
+@warehouse_assets(
+    [
+        table_spec(
+            "quarantine",
+            "cost_to_serve_outliers",
+            "Freight cost per unit (or per shipment) and handling cost per unit far from their "
+            "lane's or warehouse's median; flagged for review, not excluded.",
+            deps=[["marts", "fct_freight"], ["marts", "fct_shipments"]],
+        )
+    ]
 )
 def cost_to_serve_outliers(
     warehouse: DuckDBResource, settings: SegmentationSettings
 ) -> dg.MaterializeResult:
     rules = settings.load().quality
-    marts = read_tables(warehouse, "marts", ["fct_freight", "fct_shipments"], COST_COLUMNS)
+    marts = read_tables(warehouse, "marts", list(JUDGED_COST_COLUMNS), JUDGED_COST_COLUMNS)
     flags = quality.cost_to_serve_outliers(
         marts["fct_freight"],
         marts["fct_shipments"],
@@ -157,19 +139,22 @@ def cost_to_serve_outliers(
         min_history=rules.min_history,
     )
     write_tables(warehouse, {("quarantine", "cost_to_serve_outliers"): flags})
-    notes = _absent(marts, ["fct_freight", "fct_shipments"])
+    notes = _absent(marts, list(JUDGED_COST_COLUMNS))
     return dg.MaterializeResult(
         metadata=_flag_metadata(flags, "quarantine.cost_to_serve_outliers", notes)
     )
 
 
-@dg.asset(
-    **_spec(
-        "quarantine",
-        "impossible_values",
-        "Values that cannot be true (delivery before pickup, negative cost, ship before order, ...), one row per finding.",
-        [["marts", t] for t in MARTS],
-    )
+@warehouse_assets(
+    [
+        table_spec(
+            "quarantine",
+            "impossible_values",
+            "Values that cannot be true (delivery before pickup, negative cost, ship before "
+            "order, ...), one row per finding.",
+            deps=[["marts", t] for t in quality.columns_read()],
+        )
+    ]
 )
 def impossible_values(warehouse: DuckDBResource) -> dg.MaterializeResult:
     needed = quality.columns_read()
@@ -182,18 +167,20 @@ def impossible_values(warehouse: DuckDBResource) -> dg.MaterializeResult:
     )
 
 
-@dg.asset(
-    **_spec(
-        "quality",
-        "master_data_scorecard",
-        "Master-data quality per entity: completeness per attribute, match rate per source system, duplicates and conflicts.",
-        [["marts", t] for t in ("dim_product", "dim_customer", "dim_location")]
-        + [["reconcile", t] for t in CROSSWALKS],
-    )
+@warehouse_assets(
+    [
+        table_spec(
+            "quality",
+            "master_data_scorecard",
+            "Master-data quality per entity: completeness per attribute, match rate per source "
+            "system, duplicates and conflicts.",
+            deps=[["marts", t] for t in DIMENSIONS] + [["reconcile", t] for t in RECONCILE_TABLES],
+        )
+    ]
 )
 def master_data_scorecard(warehouse: DuckDBResource) -> dg.MaterializeResult:
-    dims = read_tables(warehouse, "marts", ["dim_product", "dim_customer", "dim_location"])
-    recon = read_tables(warehouse, "reconcile", CROSSWALKS)
+    dims = read_tables(warehouse, "marts", DIMENSIONS)
+    recon = read_tables(warehouse, "reconcile", RECONCILE_TABLES)
     scorecard = quality.master_data_scorecard(
         dims["dim_product"],
         dims["dim_customer"],
@@ -210,44 +197,44 @@ def master_data_scorecard(warehouse: DuckDBResource) -> dg.MaterializeResult:
     )
     return dg.MaterializeResult(
         metadata=table_metadata(scorecard, "quality.master_data_scorecard", 10)
-        | {
-            "match_rates": dg.MetadataValue.md(preview_markdown(match_rates, 10)),
-        }
+        | {"match_rates": markdown_table(match_rates, 10)}
     )
 
 
-@dg.asset(
-    **_spec(
-        "quality",
-        "cleansing_priorities",
-        "What to cleanse first: master-data issues ranked by the revenue they touch, with a recommendation each.",
-        [
-            ["quality", "master_data_scorecard"],
-            ["reconcile", "exceptions"],
-            ["marts", "fct_order_lines"],
-        ]
-        + [["marts", t] for t in ("dim_product", "dim_customer", "dim_location")],
-    )
+@warehouse_assets(
+    [
+        table_spec(
+            "quality",
+            "cleansing_priorities",
+            "What to cleanse first: master-data issues ranked by the revenue they touch, with a "
+            "recommendation each.",
+            deps=[
+                ["quality", "master_data_scorecard"],
+                ["reconcile", "exceptions"],
+                ["marts", "fct_order_lines"],
+            ]
+            + [["marts", t] for t in DIMENSIONS],
+        )
+    ]
 )
 def cleansing_priorities(
     warehouse: DuckDBResource, settings: SegmentationSettings
 ) -> dg.MaterializeResult:
-    target = settings.load().scorecard.completeness_target
-    scorecard = read_tables(warehouse, "quality", ["master_data_scorecard"])[
-        "master_data_scorecard"
-    ]
+    targets = settings.load().scorecard
+    scorecard = read_tables(warehouse, "quality", ["master_data_scorecard"])
     marts = read_tables(
         warehouse,
         "marts",
-        ["fct_order_lines", "dim_product", "dim_customer", "dim_location"],
-        {"fct_order_lines": ORDER_LINE_COLUMNS},
+        ["fct_order_lines", *DIMENSIONS],
+        {"fct_order_lines": JUDGED_ORDER_LINE_COLUMNS},
     )
     exceptions = read_tables(warehouse, "reconcile", ["exceptions"])["exceptions"]
     priorities = quality.cleansing_priorities(
-        scorecard,
+        scorecard["master_data_scorecard"],
         exceptions,
         marts["fct_order_lines"],
-        completeness_target=target,
+        completeness_target=targets.completeness_target,
+        match_rate_target=targets.match_rate_target,
         dim_product=marts["dim_product"],
         dim_customer=marts["dim_customer"],
         dim_location=marts["dim_location"],

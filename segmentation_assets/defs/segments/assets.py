@@ -10,31 +10,16 @@ import polars as pl
 from dagster_duckdb import DuckDBResource
 
 from segmentation_assets.config import SegmentationConfig
-from segmentation_assets.defs.metadata import table_metadata
-from segmentation_assets.defs.resources import OWNER, WAREHOUSE_POOL, SegmentationSettings
-from segmentation_assets.defs.warehouse_io import read_tables, write_tables
+from segmentation_assets.defs.resources import SegmentationSettings
 from segmentation_assets.features.catalog import ID_COLUMNS, EntityType, labels
+from segmentation_assets.orchestration.asset_attributes import table_spec, warehouse_assets
+from segmentation_assets.orchestration.metadata import markdown_table, plot, table_metadata
+from segmentation_assets.orchestration.warehouse_io import read_tables, write_tables
 from segmentation_assets.segmentation import plots
 from segmentation_assets.segmentation.baseline import baseline_matrix, baseline_segments
 from segmentation_assets.segmentation.engine import Segmentation, segment_entities
 from segmentation_assets.segmentation.model_version import model_figures, register_segmentation
 from segmentation_assets.warehouse import preview_markdown
-
-
-def _spec(table: str, description: str, deps: list[list[str]]) -> dict:
-    return dict(
-        key=["segments", table],
-        deps=deps,
-        group_name="segments",
-        owners=[OWNER],
-        kinds={"polars", "duckdb"},
-        description=description,
-        pool=WAREHOUSE_POOL,
-    )
-
-
-def _md(png: bytes, alt: str) -> dg.MetadataValue:
-    return dg.MetadataValue.md(plots.png_markdown(png, alt))
 
 
 def _baseline(
@@ -57,7 +42,7 @@ def _baseline(
                 "Entities (share of revenue %) per cell\n\n"
                 + preview_markdown(baseline_matrix(features, entity_type), 10)
             ),
-            "pareto_curve": _md(
+            "pareto_curve": plot(
                 plots.pareto_curve(revenue, thresholds, f"{prefix.title()} revenue Pareto"),
                 "Pareto curve",
             ),
@@ -65,13 +50,17 @@ def _baseline(
     )
 
 
-@dg.asset(
-    **_spec(
-        "product_baseline",
-        "ABC (revenue 80/15/5) x XYZ (demand CoV 0.5/1.0): the nine-cell rule "
-        "segmentation every model is compared against, and the fallback.",
-        [["features", "product_features"]],
-    )
+@warehouse_assets(
+    [
+        table_spec(
+            "segments",
+            "product_baseline",
+            "ABC (share of revenue, cut-offs `features.abc_thresholds`) x XYZ (demand CoV, "
+            "cut-offs `features.xyz_cov_cutoffs`): the nine-cell rule segmentation every model "
+            "is compared against, and the fallback.",
+            deps=[["features", "product_features"]],
+        )
+    ]
 )
 def product_baseline(
     warehouse: DuckDBResource, settings: SegmentationSettings
@@ -79,13 +68,17 @@ def product_baseline(
     return _baseline(warehouse, settings.load(), "product")
 
 
-@dg.asset(
-    **_spec(
-        "customer_baseline",
-        "Profitability after cost to serve (A/B/C) x cost to serve per order "
-        "(low/medium/high): the customers' rule segmentation and fallback.",
-        [["features", "customer_features"]],
-    )
+@warehouse_assets(
+    [
+        table_spec(
+            "segments",
+            "customer_baseline",
+            "Profitability after cost to serve (A/B/C, cut-offs "
+            "`features.profitability_thresholds`) x cost to serve per order (low/medium/high): "
+            "the customers' rule segmentation and fallback.",
+            deps=[["features", "customer_features"]],
+        )
+    ]
 )
 def customer_baseline(
     warehouse: DuckDBResource, settings: SegmentationSettings
@@ -127,31 +120,23 @@ def _model_metadata(
         "algorithm": f"{model.chosen.algorithm}, k={model.chosen.k} before constraints, "
         f"{int(model.labels.max()) + 1} segments after",
         "metrics": dg.MetadataValue.json(metrics),
-        "candidates": dg.MetadataValue.md(
-            preview_markdown(model.scores.with_columns(pl.selectors.float().round(3)), 40)
-        ),
-        "constraints_before": dg.MetadataValue.md(preview_markdown(model.constraints.before, 30)),
-        "constraints_after": dg.MetadataValue.md(preview_markdown(model.constraints.after, 30)),
+        "candidates": markdown_table(model.scores.with_columns(pl.selectors.float().round(3)), 40),
+        "constraints_before": markdown_table(model.constraints.before, 30),
+        "constraints_after": markdown_table(model.constraints.after, 30),
         "constraint_actions": "\n".join(model.constraints.actions)
         or "none: every segment met the constraints",
-        "segment_sizes": _md(figures["segment_sizes"], "segment sizes"),
-        "segment_scatter": _md(figures["segment_scatter"], "segment scatter"),
-        "global_importance": _md(figures["global_importance"], "feature importance"),
+        "segment_sizes": plot(figures["segment_sizes"], "segment sizes"),
+        "segment_scatter": plot(figures["segment_scatter"], "segment scatter"),
+        "global_importance": plot(figures["global_importance"], "feature importance"),
         "decision_rules": dg.MetadataValue.md("```\n" + explanation.tree_rules + "\n```"),
-        "example_explanations": dg.MetadataValue.md(
-            preview_markdown(
-                explanation.entities.select("entity_id", "segment_name", "explanation"), 8
-            )
+        "example_explanations": markdown_table(
+            explanation.entities.select("entity_id", "segment_name", "explanation"), 8
         ),
-        "stability_windows": dg.MetadataValue.md(
-            preview_markdown(segmentation.stability.windows, 10)
-        ),
-        "migration_matrix": _md(figures["migration_matrix"], "migration matrix")
+        "stability_windows": markdown_table(segmentation.stability.windows, 10),
+        "migration_matrix": plot(figures["migration_matrix"], "migration matrix")
         if "migration_matrix" in figures
         else "no windows",
-        "bootstrap_stability": dg.MetadataValue.md(
-            preview_markdown(segmentation.stability.bootstrap, 20)
-        ),
+        "bootstrap_stability": markdown_table(segmentation.stability.bootstrap, 20),
     }
 
 
@@ -181,25 +166,17 @@ REGISTRY_TABLES = ("model_versions", "assignments", "explanations")
 
 
 def _model_spec(table: str, kinds: set[str], description: str) -> dg.AssetSpec:
-    # skippable: an entity type that cannot be fitted leaves its outputs (and the registry) as they were
-    return dg.AssetSpec(
-        ["segments", table],
-        deps=MODEL_DEPS,
-        group_name="segments",
-        owners=[OWNER],
-        kinds=kinds,
-        description=description,
-        skippable=True,
-    )
+    # skippable: an entity type that cannot be fitted leaves its outputs (and registry) as they were
+    return table_spec("segments", table, description, deps=MODEL_DEPS, kinds=kinds, skippable=True)
 
 
-@dg.multi_asset(
-    specs=[
+@warehouse_assets(
+    [
         _model_spec(
             "product_segments",
             {"scikitlearn", "duckdb"},
-            "The chosen product segmentation: candidates scored, "
-            "constraints enforced, segments named, stability and explanations; one row per segment.",
+            "The chosen product segmentation: candidates scored, constraints enforced, "
+            "segments named, stability and explanations; one row per segment.",
         ),
         _model_spec(
             "customer_segments",
@@ -228,12 +205,11 @@ def _model_spec(table: str, kinds: set[str], description: str) -> dg.AssetSpec:
         dg.AssetCheckSpec(
             "stable_out_of_sample",
             asset=["segments", a],
-            description="Rolling-window adjusted Rand "
-            "index and bootstrap Jaccard per segment at or above the configured levels.",
+            description="Rolling-window adjusted Rand index and bootstrap Jaccard per segment "
+            "at or above the configured levels.",
         )
         for a in ("product_segments", "customer_segments")
     ],
-    pool=WAREHOUSE_POOL,
     name="segmentation_models",
 )
 def segmentation_models(
@@ -245,9 +221,8 @@ def segmentation_models(
     for entity_type in ("product", "customer"):
         try:
             segmentation, windows = _fit(warehouse, config, entity_type)
-        except (
-            ValueError
-        ) as error:  # too few entities or no usable feature: say so, keep the current version
+        except ValueError as error:
+            # too few entities or no usable feature: say so, keep the current version
             failures.append(f"{entity_type} segmentation not fitted: {error}")
             yield dg.AssetCheckResult(
                 asset_key=["segments", f"{entity_type}_segments"],
@@ -304,6 +279,6 @@ def _registry_results(warehouse: DuckDBResource, versions: dict[str, str]):
                 "dagster/row_count": int(rows),
                 "dagster/table_name": f"segments.{table}",
                 "current_versions": dg.MetadataValue.json(versions),
-                "preview": dg.MetadataValue.md(preview_markdown(current, 5)),
+                "preview": markdown_table(current, 5),
             },
         )

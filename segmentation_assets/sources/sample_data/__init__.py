@@ -117,14 +117,17 @@ def generate_sample_data(
 def _tms_crosswalk(
     flow: FlowResult, foreign: ForeignSystems, locations: pl.DataFrame, customers: pl.DataFrame
 ) -> pl.DataFrame:
-    """Every code the TMS used, with the ERP location (origin) or customer (destination) it means."""
+    """Every code the TMS used, with the ERP location (origin) or customer (destination) it
+    means."""
     origin = {
         code: loc
-        for loc, codes in zip(locations["location_id"], foreign.origin_codes)
+        for loc, codes in zip(locations["location_id"], foreign.origin_codes, strict=True)
         for code in codes
     }
-    destination = dict(zip(foreign.destination_code_by_cust, customers["customer_id"]))
-    dest_method = dict(zip(foreign.destination_code_by_cust, foreign.destination_methods))
+    destination = dict(zip(foreign.destination_code_by_cust, customers["customer_id"], strict=True))
+    dest_method = dict(
+        zip(foreign.destination_code_by_cust, foreign.destination_methods, strict=True)
+    )
     rows = []
     for code, role in sorted(flow.tms_codes, key=lambda x: (x[1], x[0])):
         if role == "origin":
@@ -170,7 +173,7 @@ def _manifest(
         },
         "counts": writer.rows_per_entity(),
         "order_lines": flow.line_stats,
-        "archetypes": {str(n): int(c) for n, c in zip(names, counts)},
+        "archetypes": {str(n): int(c) for n, c in zip(names, counts, strict=True)},
         "planted_defects": dict(sorted(defects.group_by("defect").len().iter_rows())),
         "expected_quarantine_order_lines": quarantine_expectation(defects),
         "known_tms_modes": list(KNOWN_MODES),

@@ -656,7 +656,7 @@ def allocate_families(n_skus: int, rng: np.random.Generator) -> list[tuple[int, 
         spare = caps - counts
         order = np.argsort(-spare, kind="stable")[:short]
         counts[order[spare[order] > 0]] += 1
-    return [(ci, fi, int(n)) for (ci, fi, _), n in zip(fams, counts)]
+    return [(ci, fi, int(n)) for (ci, fi, _), n in zip(fams, counts, strict=True)]
 
 
 def sample_descriptions(family: Family, n: int, rng: np.random.Generator) -> list[str]:

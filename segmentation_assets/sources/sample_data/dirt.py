@@ -141,9 +141,8 @@ def apply_order_line_dirt(
     new = [d.replace(year=FUTURE_YEAR) for d in old]
     scatter("order_date", fut, new)
     for col in ("requested_delivery_date", "promised_delivery_date"):
-        scatter(
-            col, fut, [d + (nd - od) for d, nd, od in zip(out[col].gather(fut).to_list(), new, old)]
-        )
+        shifted = zip(out[col].gather(fut).to_list(), new, old, strict=True)
+        scatter(col, fut, [d + (nd - od) for d, nd, od in shifted])
     unknown_skus = [
         f"SKU-98{x:03d}" for x in rng.choice(1000, len(r["unknown_product"]), replace=False)
     ]
@@ -200,7 +199,7 @@ def apply_order_line_dirt(
     corrections = before.gather(dirt.corrections).with_columns(
         quantity=pl.Series(dirt.corrected_qty)
     )
-    for i, new_q in zip(dirt.corrections, dirt.corrected_qty):
+    for i, new_q in zip(dirt.corrections, dirt.corrected_qty, strict=True):
         key = f"{before['order_id'][int(i)]}|{before['line_number'][int(i)]}"
         log.append(
             defect(
@@ -245,7 +244,7 @@ def apply_freight_dirt(
         s = freight["mode"].clone()
         s.scatter(modes, new_modes)
         freight = freight.with_columns(mode=s)
-        for i, m in zip(modes, new_modes):
+        for i, m in zip(modes, new_modes, strict=True):
             log.append(
                 defect(
                     "unknown_mode",
@@ -263,14 +262,15 @@ def apply_freight_dirt(
         old = cost[costly].copy()
         cost[costly] = np.round(old * FREIGHT_OUTLIER_FACTOR, 2)
         freight = freight.with_columns(freight_cost=pl.Series(cost))
-        for i, o in zip(costly, old):
+        for i, o in zip(costly, old, strict=True):
             log.append(
                 defect(
                     "freight_cost_outlier",
                     "tms",
                     "freight",
                     freight["shipment_id"][int(i)],
-                    f"freight_cost {o:.2f} x{FREIGHT_OUTLIER_FACTOR} = {o * FREIGHT_OUTLIER_FACTOR:.2f}",
+                    f"freight_cost {o:.2f} x{FREIGHT_OUTLIER_FACTOR} "
+                    f"= {o * FREIGHT_OUTLIER_FACTOR:.2f}",
                     None,
                     source_file,
                     int(i) + 1,

@@ -99,7 +99,7 @@ def build_foreign_systems(
         origin_codes.append((codes[0], codes[1]))
     dest_styles = pick_styles(TMS_CUSTOMER_STYLES, customers.height, rng)
     destination = pl.Series(
-        [spell_code(c, s) for c, s in zip(customers["customer_id"], dest_styles)]
+        [spell_code(c, s) for c, s in zip(customers["customer_id"], dest_styles, strict=True)]
     )
     return ForeignSystems(
         items=items,
@@ -320,7 +320,7 @@ def _crm_accounts(
     rank = np.argsort(np.argsort(-customers["size"].to_numpy()))
     tier = np.select([rank < 0.1 * n, rank < 0.3 * n, rank < 0.7 * n], [0, 1, 2], 3)
     managers = rng.choice(len(ACCOUNT_MANAGERS), n)
-    account_of = dict(zip(ids, account_ids[:n]))
+    account_of = dict(zip(ids, account_ids[:n], strict=True))
     parent_ids = sorted({p for p in parents if p is not None})
     rows, xw = [], []
 
@@ -355,7 +355,10 @@ def _crm_accounts(
             wrong_parent = other[int(rng.integers(len(other)))] if other else None
             if wrong_parent:
                 kind, parent = "hierarchy_conflict", account_of[wrong_parent]
-                detail = f"CRM parent is {wrong_parent} ({parent}); ERP parent_customer_id is {parents[i]}"
+                detail = (
+                    f"CRM parent is {wrong_parent} ({parent}); "
+                    f"ERP parent_customer_id is {parents[i]}"
+                )
         if kind:
             defects.append(
                 defect(

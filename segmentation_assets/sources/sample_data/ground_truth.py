@@ -34,12 +34,6 @@ QUARANTINE_RULES = (
     "order_date_in_future",
     "zero_quantity",
 )
-CROSSWALK_FILES = (
-    "product_crosswalk.csv",
-    "customer_crosswalk.csv",
-    "warehouse_crosswalk.csv",
-    "tms_location_crosswalk.csv",
-)
 
 
 def defect(

@@ -185,7 +185,7 @@ def build_products(spec: ScaleSpec, seed: int) -> pl.DataFrame:
     order = rng.permutation(len(descriptions))
     ci_arr = np.array(cat_idx)[order]
     fi_arr = np.array(fam_idx)[order]
-    fams = [CATEGORIES[c].families[f] for c, f in zip(ci_arr, fi_arr)]
+    fams = [CATEGORIES[c].families[f] for c, f in zip(ci_arr, fi_arr, strict=True)]
     n = len(fams)
     base_price = np.array([f.list_price for f in fams])
     list_price = np.round(np.maximum(0.5, base_price * rng.lognormal(0.0, 0.35, n)), 2)
@@ -193,7 +193,7 @@ def build_products(spec: ScaleSpec, seed: int) -> pl.DataFrame:
     brand_pick = rng.integers(0, 2, n)
     brand = [
         HOUSE_BRAND if h else CATEGORIES[c].brands[b]
-        for h, c, b in zip(rng.random(n) < 0.3, ci_arr, brand_pick)
+        for h, c, b in zip(rng.random(n) < 0.3, ci_arr, brand_pick, strict=True)
     ]
     suppliers = supplier_ids(spec)
     by_category = _suppliers_by_category(suppliers, rng)
@@ -264,7 +264,7 @@ def build_customers(spec: ScaleSpec, seed: int, dc_ids: list[str]) -> pl.DataFra
     hi = np.array([CHANNEL_DISCOUNT[c][1] for c in channel])
     discount = np.round(rng.uniform(lo, hi), 3)
     region = [COUNTRIES[c][0] for c in country]
-    home = [_home_dc(r, c, dc_ids) for r, c in zip(region, country)]
+    home = [_home_dc(r, c, dc_ids) for r, c in zip(region, country, strict=True)]
     ids = [f"C-{i:05d}" for i in range(1, n + 1)]
     return pl.DataFrame(
         {

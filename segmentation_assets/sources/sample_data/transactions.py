@@ -205,7 +205,8 @@ def month_key(order_date: pl.Series) -> np.ndarray:
 
 
 def blocks_by_month(n_weeks: int) -> list[tuple[int, np.ndarray]]:
-    """Weeks grouped by the month of their Monday; a block's lines fall in that month or the next."""
+    """Weeks grouped by the month of their Monday; a block's lines fall in that month or the
+    next."""
     out: dict[int, list[int]] = {}
     for w in range(n_weeks):
         out.setdefault(month_index(week_start(w)), []).append(w)

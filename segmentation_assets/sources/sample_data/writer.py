@@ -61,7 +61,8 @@ class LandingWriter:
         return self.root / "landing"
 
     def write(self, path: str, frame: pl.DataFrame, mtime: int, *, bom_crlf: bool = False) -> Path:
-        """Write one file; `path` is relative to the landing dir, e.g. `erp/order_lines/2024H2.csv`."""
+        """Write one file; `path` is relative to the landing dir, e.g.
+        `erp/order_lines/2024H2.csv`."""
         system, name = path.split("/")[:2]
         ent = entity(f"{system}/{name.split('.')[0]}")
         out = conform(frame, ent)

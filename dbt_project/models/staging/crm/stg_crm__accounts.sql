@@ -36,7 +36,7 @@ final as (
 
     select
         *,
-{{ newest_wins(['account_id']) }}
+        {{ newest_wins(['account_id']) }}
     from renamed
 
 )

@@ -33,7 +33,7 @@ final as (
 
     select
         *,
-{{ newest_wins(['customer_id']) }}
+        {{ newest_wins(['customer_id']) }}
     from renamed
 
 )

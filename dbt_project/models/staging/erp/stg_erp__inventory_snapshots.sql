@@ -32,7 +32,7 @@ final as (
 
     select
         *,
-{{ newest_wins(['snapshot_date', 'location_id', 'sku']) }}
+        {{ newest_wins(['snapshot_date', 'location_id', 'sku']) }}
     from renamed
 
 )

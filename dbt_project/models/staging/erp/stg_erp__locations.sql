@@ -32,7 +32,7 @@ final as (
 
     select
         *,
-{{ newest_wins(['location_id']) }}
+        {{ newest_wins(['location_id']) }}
     from renamed
 
 )

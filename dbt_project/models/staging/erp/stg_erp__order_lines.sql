@@ -39,7 +39,7 @@ final as (
 
     select
         *,
-{{ newest_wins(['order_id', 'line_number']) }}
+        {{ newest_wins(['order_id', 'line_number']) }}
     from renamed
 
 )

@@ -38,7 +38,7 @@ final as (
 
     select
         *,
-{{ newest_wins(['sku']) }}
+        {{ newest_wins(['sku']) }}
     from renamed
 
 )

@@ -32,7 +32,7 @@ final as (
 
     select
         *,
-{{ newest_wins(['supplier_id', 'sku']) }}
+        {{ newest_wins(['supplier_id', 'sku']) }}
     from renamed
 
 )

@@ -30,7 +30,7 @@ final as (
 
     select
         *,
-{{ newest_wins(['index_date', 'category']) }}
+        {{ newest_wins(['index_date', 'category']) }}
     from renamed
 
 )

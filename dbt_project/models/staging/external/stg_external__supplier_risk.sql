@@ -30,7 +30,7 @@ final as (
 
     select
         *,
-{{ newest_wins(['supplier_id', 'as_of_date']) }}
+        {{ newest_wins(['supplier_id', 'as_of_date']) }}
     from renamed
 
 )

@@ -36,7 +36,7 @@ final as (
 
     select
         *,
-{{ newest_wins(['shipment_id']) }}
+        {{ newest_wins(['shipment_id']) }}
     from renamed
 
 )

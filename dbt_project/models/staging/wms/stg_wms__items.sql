@@ -33,7 +33,7 @@ final as (
 
     select
         *,
-{{ newest_wins(['item_code']) }}
+        {{ newest_wins(['item_code']) }}
     from renamed
 
 )

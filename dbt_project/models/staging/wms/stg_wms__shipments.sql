@@ -35,7 +35,7 @@ final as (
 
     select
         *,
-{{ newest_wins(['shipment_id', 'order_id', 'line_number']) }}
+        {{ newest_wins(['shipment_id', 'order_id', 'line_number']) }}
     from renamed
 
 )

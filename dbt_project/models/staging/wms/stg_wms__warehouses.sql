@@ -30,7 +30,7 @@ final as (
 
     select
         *,
-{{ newest_wins(['warehouse_code']) }}
+        {{ newest_wins(['warehouse_code']) }}
     from renamed
 
 )

@@ -3,8 +3,10 @@
 -- survivorship_rules. The CRM parent is the ERP customer its parent account matched.
 
 {%- set attributes = [
-    {'name': 'customer_name', 'sources': [('erp', 'erp_customer_name'), ('crm', 'crm_account_name')]},
-    {'name': 'parent_customer_id', 'sources': [('erp', 'erp_parent_customer_id'), ('crm', 'crm_parent_customer_id')]},
+    {'name': 'customer_name',
+        'sources': [('erp', 'erp_customer_name'), ('crm', 'crm_account_name')]},
+    {'name': 'parent_customer_id',
+        'sources': [('erp', 'erp_parent_customer_id'), ('crm', 'crm_parent_customer_id')]},
     {'name': 'channel', 'sources': [('erp', 'erp_channel')]},
     {'name': 'region', 'sources': [('erp', 'erp_region')]},
     {'name': 'country', 'sources': [('erp', 'erp_country')]},

@@ -3,7 +3,8 @@
 -- survivorship_rules.
 
 {%- set attributes = [
-    {'name': 'location_name', 'sources': [('erp', 'erp_location_name'), ('wms', 'wms_warehouse_name')]},
+    {'name': 'location_name',
+        'sources': [('erp', 'erp_location_name'), ('wms', 'wms_warehouse_name')]},
     {'name': 'location_type', 'sources': [('erp', 'erp_location_type')]},
     {'name': 'region', 'sources': [('erp', 'erp_region')]},
     {'name': 'country', 'sources': [('erp', 'erp_country')]},

@@ -3,7 +3,8 @@
 -- chosen by the seed survivorship_rules.
 
 {%- set attributes = [
-    {'name': 'description', 'sources': [('erp', 'erp_description'), ('wms', 'wms_item_description')]},
+    {'name': 'description',
+        'sources': [('erp', 'erp_description'), ('wms', 'wms_item_description')]},
     {'name': 'product_family', 'sources': [('erp', 'erp_product_family')]},
     {'name': 'category', 'sources': [('erp', 'erp_category')]},
     {'name': 'brand', 'sources': [('erp', 'erp_brand')]},

@@ -1,10 +1,11 @@
-"""Metadata every table asset attaches: row count, column schema and a preview."""
+"""Metadata every table asset attaches: row count, column schema and a preview; plots inline."""
 
 from __future__ import annotations
 
 import dagster as dg
 import polars as pl
 
+from segmentation_assets.segmentation.plots import png_markdown
 from segmentation_assets.warehouse import preview_markdown
 
 
@@ -28,3 +29,13 @@ def table_metadata(
         "dagster/column_schema": dg.TableSchema(columns=columns),
         "preview": dg.MetadataValue.md(preview_markdown(frame, preview_rows)),
     }
+
+
+def markdown_table(frame: pl.DataFrame, rows: int = 10) -> dg.MetadataValue:
+    """The first `rows` of a frame as a Markdown table, for a person reading the asset's page."""
+    return dg.MetadataValue.md(preview_markdown(frame, rows))
+
+
+def plot(png: bytes, alt: str) -> dg.MetadataValue:
+    """A rendered plot shown inline on the asset's page."""
+    return dg.MetadataValue.md(png_markdown(png, alt))

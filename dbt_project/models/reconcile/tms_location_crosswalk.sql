@@ -17,9 +17,19 @@ destinations as (
 
 unioned as (
 
-    select foreign_key as code, role, erp_key as erp_id, match_method from origins
+    select
+        foreign_key as code,
+        role,
+        erp_key as erp_id,
+        match_method
+    from origins
     union all
-    select foreign_key as code, role, erp_key as erp_id, match_method from destinations
+    select
+        foreign_key as code,
+        role,
+        erp_key as erp_id,
+        match_method
+    from destinations
 
 ),
 

@@ -36,4 +36,7 @@ def absent_source_note(model_sources: frozenset[str], empty_raw_tables: set[str]
     missing = sorted(t.replace("__", "/", 1) for t in model_sources & empty_raw_tables)
     if not missing:
         return None
-    return f"source absent or empty: {', '.join(missing)}; what this table takes from it (rows or columns) is empty"
+    return (
+        f"source absent or empty: {', '.join(missing)}; "
+        "what this table takes from it (rows or columns) is empty"
+    )

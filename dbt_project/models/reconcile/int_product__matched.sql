@@ -23,7 +23,9 @@ foreign_records as (
         item_code as foreign_key,
         erp_sku as code,
         item_description as name,
-        {{ count_non_null(['erp_sku', 'item_description', 'item_group', 'unit_weight_kg', 'unit_volume_m3']) }} as completeness
+        {{ count_non_null([
+            'erp_sku', 'item_description', 'item_group', 'unit_weight_kg', 'unit_volume_m3',
+        ]) }} as completeness
     from wms_items
 
 ),

@@ -69,8 +69,12 @@ final as (
     select
         *,
         case quarantine_rule
-            when 'superseded_by_newer_drop' then {{ dbt.concat(["'a newer drop has this order line: '", '_superseded_by']) }}
-            when 'duplicate_key_in_file' then {{ dbt.concat(["'the order line repeats later in the same file: '", '_superseded_by']) }}
+            when 'superseded_by_newer_drop' then {{ dbt.concat([
+                "'a newer drop has this order line: '", '_superseded_by',
+            ]) }}
+            when 'duplicate_key_in_file' then {{ dbt.concat([
+                "'the order line repeats later in the same file: '", '_superseded_by',
+            ]) }}
             when 'missing_key' then {{ dbt.concat([
                 "'required value missing:'",
                 "case when order_id is null then ' order_id' else '' end",
@@ -81,10 +85,18 @@ final as (
                 "case when quantity is null then ' quantity' else '' end",
                 "case when unit_price is null then ' unit_price' else '' end",
             ]) }}
-            when 'unknown_product' then {{ dbt.concat(["'sku '''", 'sku', "''' is not in erp.products'"]) }}
-            when 'unknown_customer' then {{ dbt.concat(["'customer_id '''", 'customer_id', "''' is not in erp.customers'"]) }}
-            when 'negative_price' then {{ dbt.concat(["'unit_price '", to_text('unit_price'), "' is negative'"]) }}
-            when 'order_date_in_future' then {{ dbt.concat(["'order_date '", to_text('order_date'), "' is after '", to_text(as_of_date())]) }}
+            when 'unknown_product' then {{ dbt.concat([
+                "'sku '''", 'sku', "''' is not in erp.products'",
+            ]) }}
+            when 'unknown_customer' then {{ dbt.concat([
+                "'customer_id '''", 'customer_id', "''' is not in erp.customers'",
+            ]) }}
+            when 'negative_price' then {{ dbt.concat([
+                "'unit_price '", to_text('unit_price'), "' is negative'",
+            ]) }}
+            when 'order_date_in_future' then {{ dbt.concat([
+                "'order_date '", to_text('order_date'), "' is after '", to_text(as_of_date()),
+            ]) }}
             when 'zero_quantity' then 'quantity is zero'
         end as quarantine_detail
     from validated

@@ -23,10 +23,16 @@ location_match_findings as (
 
 tms_codes as (
 
-    select *, 'location' as entity_type, 'ERP location or WMS warehouse' as erp_label
+    select
+        *,
+        'location' as entity_type,
+        'ERP location or WMS warehouse' as erp_label
     from {{ ref('int_tms_origin__matched') }}
     union all
-    select *, 'customer' as entity_type, 'ERP customer' as erp_label
+    select
+        *,
+        'customer' as entity_type,
+        'ERP customer' as erp_label
     from {{ ref('int_tms_destination__matched') }}
 
 ),
@@ -38,13 +44,14 @@ tms_match_findings as (
         'tms' as source_system,
         'freight' as source_entity,
         foreign_key as source_key,
-        case match_status when 'ambiguous' then 'ambiguous_match' else 'unmatched' end as exception_type,
+        case match_status when 'ambiguous' then 'ambiguous_match' else 'unmatched' end
+            as exception_type,
         cast(null as {{ dbt.type_string() }}) as erp_key,
         case match_status
             when 'ambiguous' then {{ dbt.concat([
                 "'TMS '", 'role', "' code '", 'foreign_key', "' (used by '", to_text('shipments'),
-                "' shipment(s)) fits '", to_text('candidate_count'), "' records by '", 'deciding_method',
-                "': '", 'candidates', "'; left unmatched'",
+                "' shipment(s)) fits '", to_text('candidate_count'),
+                "' records by '", 'deciding_method', "': '", 'candidates', "'; left unmatched'",
             ]) }}
             else {{ dbt.concat([
                 "'TMS '", 'role', "' code '", 'foreign_key', "' (used by '", to_text('shipments'),
@@ -69,10 +76,10 @@ matched_items as (
     from {{ ref('int_product__matched') }} as m
     inner join {{ ref('stg_wms__items') }} as i
         on m.foreign_key = i.item_code
-        and i._is_latest
+            and i._is_latest
     inner join {{ ref('stg_erp__products') }} as p
         on m.erp_key = p.sku
-        and p._is_latest
+            and p._is_latest
     where i.item_group is not null
         and p.category is not null
 
@@ -85,7 +92,9 @@ item_group_categories as (
         category,
         count(*) as items,
         sum(count(*)) over (partition by item_group) as group_items,
-        row_number() over (partition by item_group order by count(*) desc, category) as category_rank
+        row_number()
+            over (partition by item_group order by count(*) desc, category)
+            as category_rank
     from matched_items
     group by item_group, category
 
@@ -114,7 +123,8 @@ product_hierarchy_findings as (
         'hierarchy_conflict' as exception_type,
         i.sku as erp_key,
         {{ dbt.concat([
-            "'WMS item_group '''", 'g.item_group', "''' is mostly ERP category '''", 'g.modal_category',
+            "'WMS item_group '''", 'g.item_group',
+            "''' is mostly ERP category '''", 'g.modal_category',
             "''' ('", to_text('g.modal_items'), "' of '", to_text('g.group_items'),
             "' matched items), but item '", 'i.item_code', "' -> '", 'i.sku',
             "' is in ERP category '''", 'i.category', "''''",
@@ -133,15 +143,17 @@ crm_parent_links as (
         m.foreign_key as account_id,
         m.erp_key as customer_id,
         a.parent_account_id,
-        case when parent_match.erp_key <> m.erp_key then parent_match.erp_key end as crm_parent_customer_id,
-        case when c.parent_customer_id <> c.customer_id then c.parent_customer_id end as erp_parent_customer_id
+        case when parent_match.erp_key <> m.erp_key then parent_match.erp_key end
+            as crm_parent_customer_id,
+        case when c.parent_customer_id <> c.customer_id then c.parent_customer_id end
+            as erp_parent_customer_id
     from {{ ref('int_customer__matched') }} as m
     inner join {{ ref('stg_crm__accounts') }} as a
         on m.foreign_key = a.account_id
-        and a._is_latest
+            and a._is_latest
     inner join {{ ref('stg_erp__customers') }} as c
         on m.erp_key = c.customer_id
-        and c._is_latest
+            and c._is_latest
     left join {{ ref('int_customer__matched') }} as parent_match
         on a.parent_account_id = parent_match.foreign_key
     where m.is_survivor
@@ -172,19 +184,35 @@ customer_hierarchy_findings as (
 -- duplicate_key (master data only; transactions go to quarantine or newest-wins) --------
 
 duplicate_key_findings as (
-    {{ duplicate_key_exceptions('stg_erp__products', 'product', 'erp', 'products', ['sku'], 'sku') }}
+
+    {{ duplicate_key_exceptions(
+        'stg_erp__products', 'product', 'erp', 'products', ['sku'], 'sku'
+    ) }}
     union all
-    {{ duplicate_key_exceptions('stg_erp__customers', 'customer', 'erp', 'customers', ['customer_id'], 'customer_id') }}
+    {{ duplicate_key_exceptions(
+        'stg_erp__customers', 'customer', 'erp', 'customers', ['customer_id'], 'customer_id'
+    ) }}
     union all
-    {{ duplicate_key_exceptions('stg_erp__locations', 'location', 'erp', 'locations', ['location_id'], 'location_id') }}
+    {{ duplicate_key_exceptions(
+        'stg_erp__locations', 'location', 'erp', 'locations', ['location_id'], 'location_id'
+    ) }}
     union all
-    {{ duplicate_key_exceptions('stg_erp__supply', 'supply', 'erp', 'supply', ['supplier_id', 'sku'], 'sku') }}
+    {{ duplicate_key_exceptions(
+        'stg_erp__supply', 'supply', 'erp', 'supply', ['supplier_id', 'sku'], 'sku'
+    ) }}
     union all
-    {{ duplicate_key_exceptions('stg_wms__items', 'product', 'wms', 'items', ['item_code']) }}
+    {{ duplicate_key_exceptions(
+        'stg_wms__items', 'product', 'wms', 'items', ['item_code']
+    ) }}
     union all
-    {{ duplicate_key_exceptions('stg_wms__warehouses', 'location', 'wms', 'warehouses', ['warehouse_code']) }}
+    {{ duplicate_key_exceptions(
+        'stg_wms__warehouses', 'location', 'wms', 'warehouses', ['warehouse_code']
+    ) }}
     union all
-    {{ duplicate_key_exceptions('stg_crm__accounts', 'customer', 'crm', 'accounts', ['account_id']) }}
+    {{ duplicate_key_exceptions(
+        'stg_crm__accounts', 'customer', 'crm', 'accounts', ['account_id']
+    ) }}
+
 ),
 
 -- unknown_mode ---------------------------------------------------------------------------
@@ -207,7 +235,7 @@ unknown_mode_findings as (
     where _is_latest
         and (
             mode is null
-            or lower(mode) not in ('{{ known_modes | join("', '") }}')
+            or lower(mode) not in ({{ string_literals(known_modes) }})
         )
 
 ),
@@ -237,7 +265,8 @@ final as (
     select
         {{ dbt.hash(dbt.concat([
             'entity_type', "'|'", 'source_system', "'|'", 'source_entity', "'|'",
-            'source_key', "'|'", 'exception_type', "'|'", "coalesce(erp_key, '')", "'|'", 'finding_key',
+            'source_key', "'|'", 'exception_type', "'|'", "coalesce(erp_key, '')", "'|'",
+            'finding_key',
         ])) }} as exception_id,
         entity_type,
         source_system,
