@@ -30,11 +30,11 @@ ui: install
 
 # The whole suite, as CI runs it: the lint and format gates first, then every test.
 test: install browser lint-check
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
 
 # The edit-test loop: everything but the whole-graph runs and the browser test.
 test-fast: install
-	$(BIN)/python -m pytest -q -m "not pipeline and not ui"
+	$(BIN)/python -m pytest -q -m "not pipeline and not ui" $(PYTEST_ARGS)
 
 # Fails on a lint error or an unformatted file (Python: ruff; dbt SQL: sqlfluff).
 lint-check: install

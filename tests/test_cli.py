@@ -8,10 +8,12 @@ import sys
 from pathlib import Path
 
 import duckdb
+import pytest
 
 SEGMENTATION = Path(sys.executable).parent / "segmentation"
 
 
+@pytest.mark.pipeline  # starts the whole job in a subprocess (about 20 s)
 def test_failed_run_exits_non_zero_and_keeps_the_last_good_tables(tmp_path):
     """The ingest fails on a raw table name taken by a view; its transaction leaves raw
     untouched."""
@@ -69,6 +71,7 @@ def test_sample_data_command_writes_landing_and_ground_truth(tmp_path):
     assert (tmp_path / "ground_truth" / "manifest.json").exists()
 
 
+@pytest.mark.pipeline  # runs every stage of the pipeline on the small sample
 def test_bench_prints_time_and_memory_for_every_stage(tmp_path):
     completed = subprocess.run(
         [str(SEGMENTATION), "bench", "--scale", "small", "--workdir", str(tmp_path / "bench")],
