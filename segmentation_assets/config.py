@@ -79,9 +79,10 @@ VolumeMeasure = Literal["units", "revenue", "order_lines", "entities"]
 
 
 class CandidatesConfig(_Strict):
-    k_range: tuple[int, int] = (3, 8)
+    k_range: tuple[int, int] = (2, 8)
     algorithms: tuple[Algorithm, ...] = ("kmeans", "ward", "hdbscan")
     hdbscan_min_cluster_share: float = Field(0.03, gt=0, lt=0.5)
+    min_stability: float = Field(0.8, ge=0, le=1)
 
     @model_validator(mode="after")
     def _valid(self) -> CandidatesConfig:
@@ -97,17 +98,26 @@ class PinConfig(_Strict):
     k: int | None = Field(None, ge=2)
 
 
-class SelectionWeights(_Strict):
-    silhouette: float = Field(0.4, ge=0)
-    davies_bouldin: float = Field(0.2, ge=0)
-    stability: float = Field(0.3, ge=0)
-    interpretability: float = Field(0.1, ge=0)
-
-
 class ConstraintsConfig(_Strict):
-    min_volume_share: float = Field(0.05, ge=0, lt=0.5)
+    min_volume_share: float | None = Field(0.05, ge=0, lt=0.5)
+    min_entity_share: float | None = Field(0.05, ge=0, lt=0.5)
     volume_measure: VolumeMeasure = "units"
+    min_entities: int = Field(5, ge=1)
+    min_segments: int = Field(3, ge=1, le=20)
     max_segments: int = Field(8, ge=1, le=20)
+
+    @model_validator(mode="after")
+    def _range(self) -> ConstraintsConfig:
+        if self.min_segments > self.max_segments:
+            raise ValueError(
+                f"min_segments ({self.min_segments}) is above max_segments ({self.max_segments})"
+            )
+        return self
+
+
+class QualityGateConfig(_Strict):
+    max_entity_share: float = Field(0.75, gt=0, le=1)
+    require_stability: bool = True
 
 
 class StabilityConfig(_Strict):
@@ -161,8 +171,8 @@ class SegmentationSection(_Strict):
     customers: CustomerSegmentationConfig = CustomerSegmentationConfig()
     candidates: CandidatesConfig = CandidatesConfig()
     pin: PinConfig = PinConfig()
-    selection_weights: SelectionWeights = SelectionWeights()
     constraints: ConstraintsConfig = ConstraintsConfig()
+    quality_gate: QualityGateConfig = QualityGateConfig()
     stability: StabilityConfig = StabilityConfig()
     explanations: ExplanationsConfig = ExplanationsConfig()
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import polars as pl
 
-from segmentation_assets.segmentation.registry import UnknownVersion, rollback
+from segmentation_assets.segmentation.registry import GateFailed, UnknownVersion, rollback
 from segmentation_assets.segmentation.registry_queries import (
     compare_versions,
     list_versions,
@@ -130,7 +130,8 @@ def cmd_rollback(args: argparse.Namespace) -> int:
 
 
 def _guarded(command):
-    """Unknown versions and missing warehouses end with one line and exit code 2, no traceback."""
+    """Unknown versions, refused rollbacks and missing warehouses end with one line and exit
+    code 2, no traceback."""
 
     def run(args: argparse.Namespace) -> int:
         path = _warehouse(args)
@@ -138,7 +139,7 @@ def _guarded(command):
             return _fail(f"no warehouse at {path} (run `segmentation run` first or pass --duckdb)")
         try:
             return command(args)
-        except UnknownVersion as error:
+        except (UnknownVersion, GateFailed) as error:
             return _fail(str(error))
 
     return run

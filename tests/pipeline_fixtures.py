@@ -38,6 +38,14 @@ class PipelineRun:
                 return event.step_materialization_data.materialization.metadata
         raise KeyError(key)
 
+    def check_results(self, key: list[str]) -> dict[str, bool]:
+        """Check name -> passed, for the checks the run evaluated on one asset."""
+        return {
+            evaluation.check_name: evaluation.passed
+            for evaluation in self.result.get_asset_check_evaluations()
+            if evaluation.asset_key == dg.AssetKey(key)
+        }
+
 
 def run_on_sample(root: Path, only_required: bool = False) -> PipelineRun:
     generate_sample_data(root, scale="small", seed=42, only_required=only_required)

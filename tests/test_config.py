@@ -24,9 +24,13 @@ def test_packaged_default_matches_the_model_defaults():
     assert text["quality"]["order_quantity_mad_threshold"] == 50
     assert text["segmentation"]["constraints"] == {
         "min_volume_share": 0.05,
+        "min_entity_share": 0.05,
         "volume_measure": "units",
+        "min_entities": 5,
+        "min_segments": 3,
         "max_segments": 8,
     }
+    assert text["segmentation"]["quality_gate"]["max_entity_share"] == 0.75
     assert text["features"]["abc_thresholds"] == [0.80, 0.95] and text["features"][
         "xyz_cov_cutoffs"
     ] == [0.5, 1.0]
@@ -68,6 +72,14 @@ def test_criteria_come_from_the_objective_preset_unless_the_config_names_them(tm
             "segmentation.constraints.max_segment",
         ),
         ("segmentation:\n  objective: cash\n", "segmentation.objective"),
+        (
+            "segmentation:\n  constraints:\n    min_segments: 9\n",
+            "min_segments (9) is above max_segments (8)",
+        ),
+        (
+            "segmentation:\n  quality_gate:\n    max_entity_share: 1.5\n",
+            "segmentation.quality_gate.max_entity_share",
+        ),
         ("segmentation:\n  pin: {algorithm: kmeans, k: 12}\n", "pin.k"),
         ("segmentation:\n  stability:\n    windows: 3\n", "segmentation.stability.windows"),
         ("features:\n  abc_thresholds: [0.95, 0.8]\n", "abc_thresholds"),

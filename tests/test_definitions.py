@@ -134,3 +134,5 @@ def test_segment_models_carry_a_stability_check(asset_graph):
     checks = {(c.asset_key.to_user_string(), c.name) for c in asset_graph.asset_check_keys}
     assert ("segments/product_segments", "stable_out_of_sample") in checks
     assert ("segments/customer_segments", "stable_out_of_sample") in checks
+    assert ("segments/product_segments", "passes_quality_gate") in checks
+    assert ("segments/customer_segments", "passes_quality_gate") in checks

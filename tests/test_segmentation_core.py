@@ -12,9 +12,9 @@ from sklearn.metrics import adjusted_rand_score
 
 from segmentation_assets.config import (
     CandidatesConfig,
+    ConstraintsConfig,
     PinConfig,
     SegmentationSection,
-    SelectionWeights,
     StabilityConfig,
 )
 from segmentation_assets.segmentation import candidates as candidates_module
@@ -23,6 +23,7 @@ from segmentation_assets.segmentation.matrix import build_feature_matrix
 from segmentation_assets.segmentation.naming import name_segments, segment_profiles
 from segmentation_assets.segmentation.selection import (
     choose_candidate,
+    constrain_candidates,
     score_candidates,
     subsample_stability,
 )
@@ -167,11 +168,21 @@ def test_hdbscan_with_one_cluster_is_a_flagged_k1_candidate():
     one = np.random.default_rng(0).normal(0, 1, (60, 2))
     fitted = fit_candidate("hdbscan", one, None, seed=0, min_cluster_share=0.1)
     assert fitted.k == 1 and set(fitted.labels.tolist()) == {0}
-    scores = score_candidates(one, [fitted], [0.0], SelectionWeights(), 8, 0)
+    scores = _scores(one, [fitted], [0.0])
     assert scores.row(0, named=True)["eligible"] is False
 
 
 # --- selection ------------------------------------------------------------------------------------
+
+
+LOOSE = ConstraintsConfig(
+    min_volume_share=0.0, min_entity_share=None, min_entities=1, min_segments=1
+)
+
+
+def _scores(values, fitted, stability, rules=LOOSE, min_stability=0.8):
+    outcomes = constrain_candidates(values, fitted, np.ones(values.shape[0]), rules)
+    return score_candidates(values, fitted, outcomes, stability, min_stability, rules, seed=11)
 
 
 @pytest.fixture(scope="module")
@@ -191,17 +202,17 @@ def test_selection_chooses_the_true_number_of_segments(fitted_blobs):
         ("ward", k) for k in (2, 3, 4, 5)
     ]
     assert fitted[-1].algorithm == "hdbscan"
-    scores = score_candidates(
-        values, fitted, stability, SelectionWeights(), max_segments=8, seed=11
-    )
+    scores = _scores(values, fitted, stability)
     assert scores.columns == [
         "algorithm",
         "k",
+        "segments",
         "silhouette",
         "davies_bouldin",
         "stability",
-        "interpretability",
-        "score",
+        "unmet",
+        "stable",
+        "enough",
         "eligible",
         "reason",
     ]
@@ -212,47 +223,62 @@ def test_selection_chooses_the_true_number_of_segments(fitted_blobs):
     assert stability[1] == pytest.approx(1.0)
 
 
-def test_score_is_the_documented_weighted_mean(fitted_blobs):
+def test_an_unstable_candidate_loses_to_a_stable_one_with_less_separation(fitted_blobs):
     values, _, fitted, stability = fitted_blobs
-    silhouette_only = SelectionWeights(
-        silhouette=1, davies_bouldin=0, stability=0, interpretability=0
+    true_k = fitted[1]
+    claimed = [0.5 if c is true_k else 1.0 for c in fitted]  # pretend k=3 falls apart
+    scores = _scores(values, fitted, claimed)
+    assert scores.row(1, named=True)["stable"] is False
+    chosen = choose_candidate(scores, PinConfig())
+    assert fitted[chosen] is not true_k and scores.row(chosen, named=True)["stable"]
+    # nothing stable: the most stable eligible candidate is taken
+    none_stable = _scores(values, fitted, [0.1 + 0.01 * i for i in range(len(fitted))])
+    index = choose_candidate(none_stable, PinConfig())
+    eligible = none_stable.filter(pl.col("eligible"))
+    assert none_stable.row(index, named=True)["stability"] == eligible["stability"].max()
+
+
+def test_candidates_are_judged_after_their_constraints(fitted_blobs):
+    values, _, fitted, stability = fitted_blobs
+    # a 30-entity minimum: the 20-entity blob cannot stand alone, and with at least 3 segments
+    # required every k=3 candidate leaves a constraint unmet; k=2 keeps only the two big blobs
+    strict = ConstraintsConfig(
+        min_volume_share=None, min_entity_share=None, min_entities=30, min_segments=2
     )
-    only_silhouette = score_candidates(
-        values, fitted[1:2], stability[1:2], silhouette_only, max_segments=8, seed=11
-    ).row(0, named=True)
-    assert only_silhouette["score"] == pytest.approx((only_silhouette["silhouette"] + 1) / 2)
-    only_shape = score_candidates(
-        values,
-        fitted[1:2],
-        [0.3],
-        SelectionWeights(silhouette=0, davies_bouldin=1, stability=0, interpretability=1),
-        max_segments=8,
-        seed=11,
-    ).row(0, named=True)
-    # k = 3, max 8: interpretability 1 - 1/7; Davies-Bouldin component 1 / (1 + DB)
-    assert only_shape["interpretability"] == pytest.approx(6 / 7)
-    assert only_shape["score"] == pytest.approx(
-        (1 / (1 + only_shape["davies_bouldin"]) + 6 / 7) / 2
+    scores = _scores(values, fitted, stability, rules=strict)
+    kmeans3 = scores.row(1, named=True)
+    assert kmeans3["k"] == 3 and kmeans3["segments"] == 2 and kmeans3["eligible"]
+    floor3 = ConstraintsConfig(
+        min_volume_share=None, min_entity_share=None, min_entities=30, min_segments=3
     )
-    assert only_shape["stability"] == pytest.approx(0.3)
+    blocked = _scores(values, fitted, stability, rules=floor3).row(1, named=True)
+    assert blocked["unmet"] == 1 and not blocked["eligible"] and "unmet" in blocked["reason"]
+
+
+def test_enough_segments_come_before_the_best_separated_few(fitted_blobs):
+    values, _, fitted, stability = fitted_blobs
+    three = LOOSE.model_copy(update={"min_segments": 3})
+    scores = _scores(values, fitted[:4], [1.0] * 4, rules=three)  # kmeans k = 2..5, all stable
+    assert scores["enough"].to_list() == [False, True, True, True]
+    assert fitted[choose_candidate(scores, PinConfig())].k == 3
+    only_two = _scores(values, fitted[:1], [1.0], rules=three)
+    assert choose_candidate(only_two, PinConfig()) == 0, "fewer only when nothing else is there"
 
 
 def test_too_many_segments_are_ineligible(fitted_blobs):
     values, _, fitted, stability = fitted_blobs
-    six = fit_candidate("kmeans", values, 6, seed=11, min_cluster_share=0.1)
-    # max_segments 1 + 4 allows k <= 5: the constraint step can merge a few segments, not many
-    scores = score_candidates(
-        values, [fitted[3], six], [stability[3], 1.0], SelectionWeights(), max_segments=1, seed=11
-    )
+    seven = fit_candidate("kmeans", values, 7, seed=11, min_cluster_share=0.1)
+    # max_segments 2 + 4 allows k <= 6: the constraint step can merge a few segments, not many
+    two = LOOSE.model_copy(update={"max_segments": 2})
+    scores = _scores(values, [fitted[3], seven], [stability[3], 1.0], rules=two)
     assert fitted[3].k == 5 and scores.get_column("eligible").to_list() == [True, False]
+    assert scores["segments"].to_list()[0] == 2, "k=5 merged down to the maximum"
     assert "max_segments" in scores.row(1, named=True)["reason"]
 
 
 def test_pins_are_honoured(fitted_blobs):
     values, _, fitted, stability = fitted_blobs
-    scores = score_candidates(
-        values, fitted, stability, SelectionWeights(), max_segments=8, seed=11
-    )
+    scores = _scores(values, fitted, stability)
     exact = choose_candidate(scores, PinConfig(algorithm="ward", k=5))
     assert (fitted[exact].algorithm, fitted[exact].k) == ("ward", 5)
     by_algorithm = choose_candidate(scores, PinConfig(algorithm="ward"))
@@ -266,19 +292,32 @@ def test_pins_are_honoured(fitted_blobs):
 def test_ties_prefer_fewer_segments_then_kmeans_ward_hdbscan():
     def frame(rows):
         return pl.DataFrame(
-            rows, schema=["algorithm", "k", "score", "eligible", "reason"], orient="row"
+            [(a, k, k, s, 1.0, 0, True, True, e, r) for a, k, s, e, r in rows],
+            schema=[
+                "algorithm",
+                "k",
+                "segments",
+                "silhouette",
+                "stability",
+                "unmet",
+                "stable",
+                "enough",
+                "eligible",
+                "reason",
+            ],
+            orient="row",
         )
 
     scores = frame(
         [
-            ("hdbscan", 3, 0.8, True, ""),
-            ("ward", 3, 0.8, True, ""),
-            ("kmeans", 4, 0.8, True, ""),
+            ("hdbscan", 3, 0.4, True, ""),
+            ("ward", 3, 0.4, True, ""),
+            ("kmeans", 4, 0.4, True, ""),
             ("kmeans", 2, 0.9, False, "x"),
         ]
     )
     assert choose_candidate(scores, PinConfig()) == 1
-    scores = frame([("ward", 3, 0.8, True, ""), ("kmeans", 3, 0.8, True, "")])
+    scores = frame([("ward", 3, 0.4, True, ""), ("kmeans", 3, 0.4, True, "")])
     assert choose_candidate(scores, PinConfig()) == 1
 
 

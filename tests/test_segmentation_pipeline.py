@@ -57,21 +57,46 @@ def test_product_segments_recover_the_demand_archetypes_better_than_abc_xyz(samp
     assert model_ari > baseline_ari
 
 
+def segment_shares(frame: pl.DataFrame, labels: str, units: str) -> pl.DataFrame:
+    """Per segment: entities, entity share and units share (written apart from the engine)."""
+    return (
+        frame.group_by(labels)
+        .agg(pl.len().alias("entities"), pl.col(units).sum().alias("units"))
+        .with_columns(
+            entity_share=pl.col("entities") / pl.col("entities").sum(),
+            volume_share=pl.col("units") / pl.col("units").sum(),
+        )
+    )
+
+
+def assert_size_rules(shares: pl.DataFrame, rules) -> None:
+    """Each segment holds the minimum volume share OR entity share, and the minimum entities."""
+    assert rules.min_segments <= shares.height <= rules.max_segments
+    assert shares["entities"].min() >= rules.min_entities, "no segment of a single entity"
+    big_enough = (pl.col("volume_share") >= rules.min_volume_share) | (
+        pl.col("entity_share") >= rules.min_entity_share
+    )
+    assert shares.filter(~big_enough).height == 0, shares
+
+
 @pytest.mark.parametrize("entity_type", ["product", "customer"])
-def test_constraints_hold_on_the_sample(sample_run, entity_type):
-    config = load_config().segmentation.constraints
+def test_the_sample_segments_in_service_pass_the_gate_and_the_size_rules(sample_run, entity_type):
+    config = load_config().segmentation
     table = "product_features" if entity_type == "product" else "customer_features"
     key = "sku" if entity_type == "product" else "customer_id"
     volumes = sample_run.sql(f"select {key} as entity_id, total_units from features.{table}")
-    shares = (
-        current(sample_run, entity_type)
-        .join(volumes, on="entity_id")
-        .group_by("segment_id")
-        .agg(pl.col("total_units").sum())
-        .with_columns(share=pl.col("total_units") / pl.col("total_units").sum())
-    )
-    assert 2 <= shares.height <= config.max_segments
-    assert shares["share"].min() >= config.min_volume_share
+    served = current(sample_run, entity_type).join(volumes, on="entity_id")
+    shares = segment_shares(served, "segment_id", "total_units")
+    assert_size_rules(shares, config.constraints)
+    assert shares["entity_share"].max() <= config.quality_gate.max_entity_share
+    version = sample_run.sql(
+        "select algorithm, gate_passed from segments.model_versions "
+        f"where is_current and entity_type = '{entity_type}'"
+    ).row(0, named=True)
+    assert version == {"algorithm": version["algorithm"], "gate_passed": True}
+    assert version["algorithm"] != "rule_baseline", "the fitted model, not the fallback"
+    checks = sample_run.check_results(["segments", f"{entity_type}_segments"])
+    assert checks["passes_quality_gate"] is True
 
 
 def test_registry_holds_current_versions_assignments_and_explanations(sample_run):
@@ -112,8 +137,10 @@ def test_model_metadata_shows_plots_rules_and_stability(sample_run):
         for e in sample_run.result.get_asset_check_evaluations()
         if e.asset_key == dg.AssetKey(["segments", "product_segments"])
     ]
-    assert [c.check_name for c in checks] == ["stable_out_of_sample"]
+    assert [c.check_name for c in checks] == ["stable_out_of_sample", "passes_quality_gate"]
     assert checks[0].metadata["mean_adjusted_rand"].value > 0
+    assert metadata["quality_gate"].value == "passed"
+    assert metadata["in_service"].value == metadata["model_version"].value
 
 
 def test_changing_one_feature_moves_the_product_and_names_that_feature(sample_run):
@@ -308,8 +335,7 @@ def test_every_objective_preset_segments_both_entity_types(sample_run, objective
         assert model.matrix.names == list(config.criteria(entity_type)), (
             "the preset's criteria are what clusters"
         )
-        shares = (
-            np.bincount(model.labels, weights=volume(features, "units"))
-            / volume(features, "units").sum()
+        labelled = features.with_columns(
+            pl.Series("segment", model.labels), pl.Series("units", volume(features, "units"))
         )
-        assert 2 <= len(shares) <= config.constraints.max_segments and shares.min() >= 0.05
+        assert_size_rules(segment_shares(labelled, "segment", "units"), config.constraints)

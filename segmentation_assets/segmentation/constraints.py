@@ -1,15 +1,18 @@
-"""Business constraints on a segmentation: every segment carries enough volume, and not too many.
+"""Business constraints on a segmentation: every segment big enough to run, and not too many.
 
-A segment with 1% of the volume is not worth its own planning policy, and a planner cannot run
-twenty. Rule: repeatedly take the segment with the smallest volume share (ties: fewer entities,
-then the higher segment id); if its share is below `min_share`, or there are more than
-`max_segments` segments, dissolve it and move each member to the nearest remaining segment
-centroid (transformed space); recompute centroids and shares; stop when every segment holds at
-least `min_share` and there are at most `max_segments`. Each step removes one segment and a
-single segment holds 100% (min_share < 0.5, max_segments >= 1), so it always terminates with
-both constraints met. When the total volume is 0, shares are entity-count shares (stated in
-the actions). Segments that were not dissolved keep all their members; the result is
-renumbered canonically (largest segment 0, see `candidates.relabel`).
+A segment is big enough when it holds at least `min_volume_share` of the volume OR at least
+`min_entity_share` of the entities, and in any case `min_entities` entities: a long tail of
+spare parts holds little volume but many SKUs, and needs a policy of its own, while a segment
+of three SKUs is not worth one. A planner also cannot run more than `max_segments` segments.
+
+Rule: while a segment is too small or there are more than `max_segments`, dissolve the most
+deficient segment (smallest share relative to its threshold, then fewest entities, then the
+higher id) and move each member to the nearest remaining segment centroid (transformed space).
+Never dissolve below `min_segments`: when the rules cannot be met without going under it, the
+remaining segments stay and `unmet` says which rule fails for which segment, so a degenerate
+result is reported instead of everything being merged into one. Segments that were not
+dissolved keep all their members; the result is renumbered canonically (largest segment 0,
+see `candidates.relabel`).
 """
 
 from __future__ import annotations
@@ -19,11 +22,13 @@ from dataclasses import dataclass, field
 import numpy as np
 import polars as pl
 
+from segmentation_assets.config import ConstraintsConfig
 from segmentation_assets.segmentation.candidates import nearest_centroid, relabel_map
 
 SUMMARY_SCHEMA = {
     "segment_id": pl.Int64,
     "entities": pl.Int64,
+    "entity_share": pl.Float64,
     "volume": pl.Float64,
     "volume_share": pl.Float64,
 }
@@ -32,24 +37,22 @@ SUMMARY_SCHEMA = {
 @dataclass(frozen=True, eq=False)  # holds arrays / frames: compare fields explicitly
 class ConstraintOutcome:
     labels: np.ndarray  # canonical 0..m-1
-    before: pl.DataFrame  # segment_id, entities, volume, volume_share (input segmentation)
-    after: pl.DataFrame  # same columns after enforcement
+    before: pl.DataFrame  # SUMMARY_SCHEMA of the input segmentation
+    after: pl.DataFrame  # the same after enforcement
     actions: list[str]  # plain sentences, in the order applied
-    kept: dict[int, int] = field(
-        default_factory=dict
-    )  # surviving input segment id -> output segment id
+    kept: dict[int, int] = field(default_factory=dict)  # surviving input id -> output id
+    unmet: list[str] = field(default_factory=list)  # rules still broken, one sentence each
 
 
 def _summary(labels: np.ndarray, volume: np.ndarray) -> pl.DataFrame:
-    ids = np.unique(labels)
-    total = float(volume.sum())
+    total, n = float(volume.sum()), labels.shape[0]
     rows = []
-    for segment in ids:
+    for segment in np.unique(labels):
         members = labels == segment
         seg_volume = float(volume[members].sum())
-        rows.append(
-            (int(segment), int(members.sum()), seg_volume, seg_volume / total if total > 0 else 0.0)
-        )
+        entity_share = members.sum() / n
+        share = seg_volume / total if total > 0 else entity_share  # no volume: count entities
+        rows.append((int(segment), int(members.sum()), entity_share, seg_volume, share))
     return pl.DataFrame(rows, schema=SUMMARY_SCHEMA, orient="row")
 
 
@@ -61,13 +64,65 @@ def _share_text(share: float) -> str:
     return f"{share:.1%}" if share >= 0.001 or share == 0 else f"{share:.3%}"
 
 
-def enforce_constraints(
-    labels: np.ndarray, values: np.ndarray, volume: np.ndarray, min_share: float, max_segments: int
-) -> ConstraintOutcome:
-    """Dissolve segments until all hold >= `min_share` of the volume and at most `max_segments`."""
-    labels = np.asarray(labels).astype(np.int64)
-    values = np.asarray(values, dtype=np.float64)
-    volume = np.asarray(volume, dtype=np.float64)
+def _coverage(row: dict, rules: ConstraintsConfig) -> float:
+    """How far a segment goes towards the nearer of its share thresholds (>= 1: big enough).
+
+    A threshold of None is a rule turned off; with both off, every segment is big enough.
+    """
+    pairs = [
+        (row["volume_share"], rules.min_volume_share),
+        (row["entity_share"], rules.min_entity_share),
+    ]
+    ratios = [
+        share / minimum if minimum > 0 else np.inf
+        for share, minimum in pairs
+        if minimum is not None
+    ]
+    return max(ratios) if ratios else np.inf
+
+
+def _too_small(row: dict, rules: ConstraintsConfig) -> str | None:
+    """Why a segment (a summary row) is too small to keep, or None when it is big enough."""
+    if row["entities"] < rules.min_entities:
+        return f"below the minimum of {rules.min_entities} entities"
+    if _coverage(row, rules) >= 1:
+        return None
+    limits = [
+        f"{_share_text(minimum)} of {what}"
+        for minimum, what in (
+            (rules.min_volume_share, "volume"),
+            (rules.min_entity_share, "entities"),
+        )
+        if minimum is not None
+    ]
+    return "below " + " and ".join(limits)
+
+
+def _deficit_order(summary: pl.DataFrame, rules: ConstraintsConfig) -> list[dict]:
+    """Segments, most deficient first: too small before big enough, then by coverage."""
+
+    def key(row: dict) -> tuple:
+        too_small = _too_small(row, rules) is not None
+        return (not too_small, _coverage(row, rules), row["entities"], -row["segment_id"])
+
+    return sorted(summary.iter_rows(named=True), key=key)
+
+
+def _dissolve(current: np.ndarray, values: np.ndarray, victim: int) -> tuple[np.ndarray, str]:
+    """Move the victim's members to their nearest remaining segment; returns where they went."""
+    members = current == victim
+    remaining = [int(s) for s in np.unique(current) if s != victim]
+    centroids = np.array([values[current == s].mean(axis=0) for s in remaining])
+    targets = np.array(remaining)[nearest_centroid(values[members], centroids)]
+    current[members] = targets
+    moved = ", ".join(
+        f"{int(c)} to segment {int(t)}"
+        for t, c in zip(*np.unique(targets, return_counts=True), strict=True)
+    )
+    return current, moved
+
+
+def _check_inputs(labels: np.ndarray, values: np.ndarray, volume: np.ndarray) -> None:
     n = labels.shape[0]
     if values.shape[0] != n or volume.shape[0] != n:
         raise ValueError(
@@ -80,54 +135,41 @@ def enforce_constraints(
         raise ValueError("volume must be finite and non-negative")
     if (labels < 0).any():
         raise ValueError("every entity needs a segment (assign noise before enforcing constraints)")
-    if not 0 <= min_share < 0.5 or max_segments < 1:
-        raise ValueError(
-            f"need 0 <= min_share < 0.5 and max_segments >= 1; got {min_share}, {max_segments}"
-        )
 
+
+def enforce_constraints(
+    labels: np.ndarray, values: np.ndarray, volume: np.ndarray, rules: ConstraintsConfig
+) -> ConstraintOutcome:
+    """Dissolve segments until every one is big enough and there are at most `max_segments`,
+    never going below `min_segments` (see the module docstring)."""
+    labels = np.asarray(labels).astype(np.int64)
+    values = np.asarray(values, dtype=np.float64)
+    volume = np.asarray(volume, dtype=np.float64)
+    _check_inputs(labels, values, volume)
     actions: list[str] = []
-    by_count = float(volume.sum()) <= 0
-    weight = np.ones(n) if by_count else volume
-    unit = "of entities" if by_count else "of volume"
-    if by_count:
-        actions.append("total volume is 0, so segment shares are shares of entities")
+    if float(volume.sum()) <= 0:
+        actions.append("total volume is 0, so volume shares are shares of entities")
     before = _summary(labels, volume)
-    if by_count:
-        before = before.with_columns((pl.col("entities") / n).alias("volume_share"))
 
     current = labels.copy()
-    total = float(weight.sum())
+    blocked = False  # stopped at min_segments with a rule still broken
     while True:
-        segments = np.unique(current)
-        if len(segments) == 1:
+        summary = _summary(current, volume)
+        ordered = _deficit_order(summary, rules)
+        victim = ordered[0]
+        why = _too_small(victim, rules)
+        if why is None and summary.height > rules.max_segments:
+            why = f"{summary.height} segments exceed the maximum of {rules.max_segments}"
+        if why is None:
             break
-        sizes = np.array([(current == s).sum() for s in segments])
-        shares = np.array([weight[current == s].sum() for s in segments]) / total
-        order = sorted(range(len(segments)), key=lambda i: (shares[i], sizes[i], -segments[i]))
-        smallest = order[0]
-        too_small = shares[smallest] < min_share
-        too_many = len(segments) > max_segments
-        if not (too_small or too_many):
+        if summary.height <= rules.min_segments:
+            blocked = True
             break
-        victim = int(segments[smallest])
-        members = current == victim
-        remaining = [int(s) for s in segments if s != victim]
-        centroids = np.array([values[current == s].mean(axis=0) for s in remaining])
-        targets = np.array(remaining)[nearest_centroid(values[members], centroids)]
-        current[members] = targets
-        moved = ", ".join(
-            f"{int(c)} to segment {int(t)}"
-            for t, c in zip(*np.unique(targets, return_counts=True), strict=True)
-        )
-        why = (
-            f"below the minimum share of {_share_text(min_share)}"
-            if too_small
-            else f"{len(segments)} segments exceed the maximum of {max_segments}"
-        )
+        current, moved = _dissolve(current, values, int(victim["segment_id"]))
         actions.append(
-            f"segment {victim} ({_share_text(float(shares[smallest]))} {unit}, "
-            f"{_entities(int(sizes[smallest]))}) dissolved ({why}): "
-            f"members reassigned to their nearest remaining segment ({moved})"
+            f"segment {victim['segment_id']} ({_share_text(victim['volume_share'])} of volume, "
+            f"{_entities(victim['entities'])}) dissolved ({why}): members reassigned to their "
+            f"nearest remaining segment ({moved})"
         )
 
     mapping = relabel_map(current, values)
@@ -139,6 +181,15 @@ def enforce_constraints(
         renumbered = ", ".join(f"{old}->{new}" for old, new in sorted(mapping.items()))
         actions.append(f"remaining segments renumbered by size (largest first): {renumbered}")
     after = _summary(final, volume)
-    if by_count:
-        after = after.with_columns((pl.col("entities") / n).alias("volume_share"))
-    return ConstraintOutcome(final, before, after, actions, mapping)
+    unmet = _unmet(after, rules) if blocked else []
+    return ConstraintOutcome(final, before, after, actions + unmet, mapping, unmet)
+
+
+def _unmet(summary: pl.DataFrame, rules: ConstraintsConfig) -> list[str]:
+    return [
+        f"segment {row['segment_id']} ({_entities(row['entities'])}, "
+        f"{_share_text(row['volume_share'])} of volume) is {reason}, kept because dissolving "
+        f"it would leave fewer than {rules.min_segments} segments"
+        for row in _deficit_order(summary, rules)
+        if (reason := _too_small(row, rules)) is not None
+    ]

@@ -28,10 +28,12 @@ from segmentation_assets.segmentation.candidates import (
 )
 from segmentation_assets.segmentation.constraints import ConstraintOutcome, enforce_constraints
 from segmentation_assets.segmentation.explanations import Explanations, explain_segments
+from segmentation_assets.segmentation.gate import quality_gate
 from segmentation_assets.segmentation.matrix import FeatureMatrix, build_feature_matrix
 from segmentation_assets.segmentation.naming import name_segments, segment_profiles
 from segmentation_assets.segmentation.selection import (
     choose_candidate,
+    constrain_candidates,
     score_candidates,
     separation,
     subsample_stability,
@@ -110,18 +112,21 @@ def _constrained(
     None), then enforce the volume-share and segment-count constraints."""
     if like is None:
         candidates = fit_candidates(values, config.candidates, config.seed)
+        outcomes = constrain_candidates(values, candidates, volumes, config.constraints)
         stability = [
             subsample_stability(values, c, config.seed) if c.k >= 2 else 0.0 for c in candidates
         ]
         scores = score_candidates(
             values,
             candidates,
+            outcomes,
             stability,
-            config.selection_weights,
-            config.constraints.max_segments,
+            config.candidates.min_stability,
+            config.constraints,
             config.seed,
         )
-        chosen = candidates[choose_candidate(scores, config.pin)]
+        index = choose_candidate(scores, config.pin)
+        chosen, outcome = candidates[index], outcomes[index]
     else:
         chosen = fit_candidate(
             like.chosen.algorithm,
@@ -130,10 +135,7 @@ def _constrained(
             config.seed,
             config.candidates.hdbscan_min_cluster_share,
         )
-    rules = config.constraints
-    outcome = enforce_constraints(
-        chosen.labels, values, volumes, rules.min_volume_share, rules.max_segments
-    )
+        outcome = enforce_constraints(chosen.labels, values, volumes, config.constraints)
     centroids = segment_centroids(outcome.labels, values, int(outcome.labels.max()) + 1)
     return FittedModel(
         entity_type, matrix, chosen, scores, outcome, outcome.labels, chosen.is_noise, centroids
@@ -195,6 +197,7 @@ class Segmentation:
     stability: Stability
     explanations: Explanations
     metrics: dict[str, float | int | None] = field(default_factory=dict)
+    gate_failures: list[str] = field(default_factory=list)  # empty: fit to go into service
 
     @property
     def assignments(self) -> pl.DataFrame:
@@ -306,6 +309,7 @@ def segment_entities(
         "surrogate_accuracy": explanations.surrogate_accuracy,
         "tree_accuracy": explanations.tree_accuracy,
     } | baseline_comparison(model, features, baseline, section.seed)
+    gate = quality_gate(model.labels, model.constraints, stability, section)
     return Segmentation(
-        entity_type, features, model, names, profiles, stability, explanations, metrics
+        entity_type, features, model, names, profiles, stability, explanations, metrics, gate
     )

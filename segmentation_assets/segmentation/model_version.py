@@ -73,6 +73,7 @@ def build_version(
         data_snapshot=snapshot,
         code_version=code,
         created_at=created_at,
+        gate_reasons=list(segmentation.gate_failures),
     )
 
 
@@ -135,7 +136,8 @@ def register_segmentation(
     figures: dict[str, bytes],
     created_at: datetime | None = None,
 ) -> tuple[str, bool]:
-    """Register (or re-register) the version and make it current; returns (id, is_new)."""
+    """Register (or re-register) the version, current when it passed the quality gate;
+    returns (id, is_new)."""
     version = build_version(
         segmentation, config, snapshot_of(segmentation, window_frames), created_at
     )
@@ -148,3 +150,65 @@ def register_segmentation(
         artifacts_of(segmentation, figures),
     )
     return version.model_version, is_new
+
+
+def baseline_version(
+    baseline: pl.DataFrame,
+    entity_type: str,
+    config: SegmentationConfig,
+    reasons: list[str],
+    created_at: datetime | None = None,
+) -> tuple[ModelVersion, pl.DataFrame, pl.DataFrame]:
+    """The rule baseline as a registry version, with its assignments and explanations.
+
+    Served when the first fit on a warehouse fails the quality gate: the planner's nine-cell
+    rule is a known, checkable segmentation, better than none and better than a degenerate one.
+    """
+    cells = sorted(baseline["baseline_segment"].unique().to_list())
+    ids = {cell: index for index, cell in enumerate(cells)}
+    assignments = baseline.select(
+        pl.col("entity_id").cast(pl.String),
+        pl.col("baseline_segment").replace_strict(ids, return_dtype=pl.Int64).alias("segment_id"),
+        pl.col("baseline_name").alias("segment_name"),
+        pl.lit(False).alias("is_noise"),
+    )
+    explanations = assignments.select(
+        "entity_id",
+        "segment_id",
+        "segment_name",
+        (pl.lit("rule baseline: ") + pl.col("segment_name")).alias("explanation"),
+    )
+    config_json = to_json(config.model_dump(mode="json"))
+    snapshot = data_snapshot(baseline)
+    code = code_version()
+    version = ModelVersion(
+        model_version=version_id(f"{entity_type}-baseline", snapshot, config_json, code),
+        entity_type=entity_type,
+        algorithm="rule_baseline",
+        k=len(cells),
+        params={"cells": ids},
+        features=[c for c in baseline.columns if c.endswith("_class")],
+        metrics={"served_because": reasons},
+        config=config_json,
+        data_snapshot=snapshot,
+        code_version=code,
+        created_at=created_at,
+    )
+    return version, assignments, explanations
+
+
+def serve_baseline(
+    connection: duckdb.DuckDBPyConnection,
+    baseline: pl.DataFrame,
+    entity_type: str,
+    config: SegmentationConfig,
+    reasons: list[str],
+    created_at: datetime | None = None,
+) -> str:
+    """Register the rule baseline and put it into service; returns its version id."""
+    version, assignments, explanations = baseline_version(
+        baseline, entity_type, config, reasons, created_at
+    )
+    artifacts = {"baseline.csv": ("text/csv", baseline.write_csv().encode())}
+    register_version(connection, version, assignments, explanations, artifacts)
+    return version.model_version

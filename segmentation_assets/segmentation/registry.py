@@ -2,8 +2,9 @@
 
 A version id is a hash of what produced it (entity type, input data, config, code), so a rerun
 on the same inputs lands on the same id and replaces its own rows instead of piling up copies.
-Registering makes a version current for its entity type; rolling back makes an older one
-current again. Each change is one transaction and leaves an event in an append-only log.
+Registering records the quality gate's verdict and makes the version current for its entity
+type only when it passed; rolling back makes an older one (that passed) current again. Each
+change is one transaction and leaves an event in an append-only log.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
@@ -32,7 +33,11 @@ _DDL = (
         model_version varchar primary key, entity_type varchar not null,
         created_at timestamp not null, algorithm varchar not null, k integer, params varchar,
         features varchar, metrics varchar, config varchar, data_snapshot varchar not null,
-        code_version varchar not null, is_current boolean not null)""",
+        code_version varchar not null, is_current boolean not null,
+        gate_passed boolean not null default true, gate_reasons varchar)""",
+    # registries made before the quality gate existed: their versions all went into service
+    "alter table segments.model_versions add column if not exists gate_passed boolean default true",
+    "alter table segments.model_versions add column if not exists gate_reasons varchar",
     """create table if not exists segments.assignments (
         entity_type varchar not null, entity_id varchar not null, segment_id integer not null,
         segment_name varchar, model_version varchar not null, is_noise boolean not null,
@@ -75,6 +80,11 @@ class ModelVersion:
     code_version: str
     created_at: datetime | None = None  # set on first registration
     is_current: bool = False
+    gate_reasons: list[str] = field(default_factory=list)  # why it may not serve; [] = passed
+
+    @property
+    def gate_passed(self) -> bool:
+        return not self.gate_reasons
 
 
 def _json_default(value):
@@ -258,7 +268,9 @@ def register_version(
     explanations: pl.DataFrame,
     artifacts: dict[str, tuple[str, bytes]],
 ) -> bool:
-    """Store a version and make it current for its entity type, all in one transaction.
+    """Store a version with its gate verdict and, when it passed, make it current for its
+    entity type, all in one transaction (a version that failed the gate leaves the current one
+    in service).
 
     Returns True for a new version, False for a rerun of an existing id (its own rows are
     replaced; other versions' rows are never touched apart from the current flag). On any
@@ -283,12 +295,15 @@ def register_version(
             version.config if isinstance(version.config, str) else to_json(version.config),
             version.data_snapshot,
             version.code_version,
+            version.gate_passed,
+            to_json(version.gate_reasons) if version.gate_reasons else None,
         ]
         if existing:
             connection.execute(
                 "update segments.model_versions set entity_type = ?, created_at = ?, "
                 "algorithm = ?, k = ?, params = ?, features = ?, metrics = ?, config = ?, "
-                "data_snapshot = ?, code_version = ? where model_version = ?",
+                "data_snapshot = ?, code_version = ?, gate_passed = ?, gate_reasons = ? "
+                "where model_version = ?",
                 record[1:] + [version.model_version],
             )
             for table in VERSION_TABLES:
@@ -297,8 +312,10 @@ def register_version(
                 )
         else:
             connection.execute(
-                "insert into segments.model_versions "
-                "values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, false)",
+                "insert into segments.model_versions (model_version, entity_type, created_at, "
+                "algorithm, k, params, features, metrics, config, data_snapshot, code_version, "
+                "gate_passed, gate_reasons, is_current) "
+                "values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, false)",
                 record,
             )
         append_rows(connection, SCHEMA, "assignments", _assignment_rows(version, assignments))
@@ -313,6 +330,19 @@ def register_version(
             if existing
             else f"{assignments.height} assignments, {len(artifacts)} artifacts",
         )
+        if not version.gate_passed:
+            connection.execute(
+                "update segments.model_versions set is_current = false where model_version = ?",
+                [version.model_version],
+            )
+            _event(
+                connection,
+                version.entity_type,
+                version.model_version,
+                "gate_failed",
+                "not put into service: " + "; ".join(version.gate_reasons),
+            )
+            return not existing
         previous = _make_current(connection, version.entity_type, version.model_version)
         if previous != version.model_version:
             _event(
@@ -325,21 +355,34 @@ def register_version(
     return not existing
 
 
-def _record(connection: duckdb.DuckDBPyConnection, version: str) -> tuple[str, bool]:
+def _record(connection: duckdb.DuckDBPyConnection, version: str) -> tuple[str, bool, str | None]:
+    """(entity type, is current, gate reasons as JSON or None when it passed) of a version."""
     if not registry_exists(connection):
         raise UnknownVersion(version)
     found = connection.execute(
-        "select entity_type, is_current from segments.model_versions where model_version = ?",
+        "select entity_type, is_current, case when gate_passed then null "
+        "else coalesce(gate_reasons, '[]') end from segments.model_versions "
+        "where model_version = ?",
         [version],
     ).fetchone()
     if not found:
         raise UnknownVersion(version)
-    return found[0], bool(found[1])
+    return found[0], bool(found[1]), found[2]
+
+
+class GateFailed(ValueError):
+    """A version the quality gate kept out of service cannot be put into service by hand."""
 
 
 def rollback(connection: duckdb.DuckDBPyConnection, version: str) -> str:
-    """Make `version` current again for its entity type; returns a one-line description."""
-    entity_type, _ = _record(connection, version)
+    """Make `version` current again for its entity type; returns a one-line description.
+
+    Refuses a version that failed the quality gate: nothing goes into service unchecked.
+    """
+    entity_type, _, failed = _record(connection, version)
+    if failed is not None:
+        reasons = "; ".join(json.loads(failed)) or "no reason recorded"
+        raise GateFailed(f"{version} failed the quality gate ({reasons}); it cannot be served")
     with transaction(connection):
         previous = _make_current(connection, entity_type, version)
         if previous == version:

@@ -13,7 +13,7 @@ from sklearn.metrics import adjusted_rand_score
 
 from segmentation_assets.segmentation.migration import migration_matrix
 from segmentation_assets.segmentation.registry import UnknownVersion, registry_exists
-from segmentation_assets.warehouse import read_table
+from segmentation_assets.warehouse import read_table, table_columns
 
 _LIST_COLUMNS = {
     "model_version": pl.String,
@@ -23,6 +23,7 @@ _LIST_COLUMNS = {
     "k": pl.Int32,
     "entities": pl.Int64,
     "is_current": pl.Boolean,
+    "gate": pl.String,
     "data_snapshot": pl.String,
     "code_version": pl.String,
 }
@@ -32,14 +33,23 @@ _JSON_FIELDS = ("params", "features", "metrics", "config")
 def list_versions(
     connection: duckdb.DuckDBPyConnection, entity_type: str | None = None
 ) -> pl.DataFrame:
-    """All versions, newest first, with how many entities each assigned."""
+    """All versions, newest first, with how many entities each assigned and the quality gate's
+    verdict (`passed`, or `failed: <reasons>`; registries older than the gate show `passed`)."""
     if not registry_exists(connection):
         return pl.DataFrame(schema=_LIST_COLUMNS)
-    query = """
+    has_gate = "gate_passed" in table_columns(connection, "segments", "model_versions")
+    gate = (
+        "case when v.gate_passed then 'passed' else 'failed: ' || "
+        "array_to_string(cast(json(coalesce(v.gate_reasons, '[]')) as varchar[]), '; ') end"
+        if has_gate
+        else "'passed'"
+    )
+    query = f"""
         select v.model_version, v.entity_type, v.created_at, v.algorithm, v.k,
                (select count(*) from segments.assignments a
                 where a.model_version = v.model_version) as entities,
-               v.is_current, left(v.data_snapshot, 12) as data_snapshot, v.code_version
+               v.is_current, {gate} as gate,
+               left(v.data_snapshot, 12) as data_snapshot, v.code_version
         from segments.model_versions v
         where ? is null or v.entity_type = ?
         order by v.created_at desc, v.model_version"""

@@ -58,10 +58,14 @@ class Stability:
     bootstrap: pl.DataFrame  # segment_id, mean_jaccard, samples
     note: str = ""  # why the rolling check could not run (a failure in itself), else ""
 
-    def failures(self, config: SegmentationSection) -> list[str]:
-        """Why the model is not stable enough, in words; empty when it passes."""
+    def failures(self, config: SegmentationSection, windows_required: bool = True) -> list[str]:
+        """Why the model is not stable enough, in words; empty when it passes.
+
+        Without `windows_required`, a history too short for rolling windows is not a failure
+        by itself: the bootstrap then carries the evidence alone.
+        """
         rules = config.stability
-        problems = [self.note] if self.note else []
+        problems = [self.note] if self.note and windows_required else []
         if (
             self.mean_adjusted_rand is not None
             and self.mean_adjusted_rand < rules.min_adjusted_rand

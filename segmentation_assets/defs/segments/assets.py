@@ -18,7 +18,12 @@ from segmentation_assets.orchestration.warehouse_io import read_tables, write_ta
 from segmentation_assets.segmentation import plots
 from segmentation_assets.segmentation.baseline import baseline_matrix, baseline_segments
 from segmentation_assets.segmentation.engine import Segmentation, segment_entities
-from segmentation_assets.segmentation.model_version import model_figures, register_segmentation
+from segmentation_assets.segmentation.model_version import (
+    model_figures,
+    register_segmentation,
+    serve_baseline,
+)
+from segmentation_assets.segmentation.registry import current_version
 from segmentation_assets.warehouse import preview_markdown
 
 
@@ -88,14 +93,42 @@ def customer_baseline(
 
 def _fit(
     warehouse: DuckDBResource, config: SegmentationConfig, entity_type: EntityType
-) -> tuple[Segmentation, pl.DataFrame | None]:
+) -> tuple[Segmentation, pl.DataFrame | None, pl.DataFrame | None]:
+    """The fitted segmentation, the rolling-window features it was validated on, the baseline."""
     prefix = entity_type
     tables = read_tables(warehouse, "features", [f"{prefix}_features", f"{prefix}_feature_windows"])
     baseline = read_tables(warehouse, "segments", [f"{prefix}_baseline"])[f"{prefix}_baseline"]
     windows = tables[f"{prefix}_feature_windows"]
-    return segment_entities(
+    segmentation = segment_entities(
         tables[f"{prefix}_features"], entity_type, config, window_frames=windows, baseline=baseline
-    ), windows
+    )
+    return segmentation, windows, baseline
+
+
+def _register(
+    warehouse: DuckDBResource,
+    segmentation: Segmentation,
+    config: SegmentationConfig,
+    windows: pl.DataFrame | None,
+    baseline: pl.DataFrame | None,
+    figures: dict[str, bytes],
+) -> tuple[str, bool, str | None]:
+    """Register the fit with its gate verdict; (its id, is new, the version now in service).
+
+    A fit that fails the gate leaves the version in service; on a warehouse with none yet,
+    the rule baseline goes into service instead.
+    """
+    entity_type = segmentation.entity_type
+    with warehouse.get_connection() as connection:
+        version, is_new = register_segmentation(
+            connection, segmentation, config, windows, figures, datetime.now(UTC)
+        )
+        in_service = current_version(connection, entity_type)
+        if in_service is None and baseline is not None and baseline.height:
+            in_service = serve_baseline(
+                connection, baseline, entity_type, config, segmentation.gate_failures
+            )
+    return version, is_new, in_service
 
 
 def _model_metadata(
@@ -157,6 +190,29 @@ def _stability_check(
     )
 
 
+def _gate_metadata(segmentation: Segmentation, in_service: str | None) -> dict:
+    failures = segmentation.gate_failures
+    return {
+        "quality_gate": "passed" if not failures else "failed: " + "; ".join(failures),
+        "in_service": in_service or "none",
+    }
+
+
+def _gate_check(
+    segmentation: Segmentation, version: str, in_service: str | None, asset: str
+) -> dg.AssetCheckResult:
+    failures = segmentation.gate_failures
+    kept = f"{version} registered, not in service; in service: {in_service or 'none'}"
+    return dg.AssetCheckResult(
+        asset_key=dg.AssetKey(["segments", asset]),
+        check_name="passes_quality_gate",
+        passed=not failures,
+        severity=dg.AssetCheckSeverity.ERROR,
+        description="; ".join(failures) + f". {kept}" if failures else f"{version} in service",
+        metadata={"in_service": in_service or "none", "reasons": len(failures)},
+    )
+
+
 MODEL_DEPS = [
     ["features", f"{p}_{t}"]
     for p in ("product", "customer")
@@ -209,6 +265,15 @@ def _model_spec(table: str, kinds: set[str], description: str) -> dg.AssetSpec:
             "at or above the configured levels.",
         )
         for a in ("product_segments", "customer_segments")
+    ]
+    + [
+        dg.AssetCheckSpec(
+            "passes_quality_gate",
+            asset=["segments", a],
+            description="The fit may go into service: enough segments, none holding too many "
+            "entities, every size constraint met, stable. A fit that fails stays out of service.",
+        )
+        for a in ("product_segments", "customer_segments")
     ],
     name="segmentation_models",
 )
@@ -220,40 +285,39 @@ def segmentation_models(
     failures: list[str] = []
     for entity_type in ("product", "customer"):
         try:
-            segmentation, windows = _fit(warehouse, config, entity_type)
+            segmentation, windows, baseline = _fit(warehouse, config, entity_type)
         except ValueError as error:
             # too few entities or no usable feature: say so, keep the current version
             failures.append(f"{entity_type} segmentation not fitted: {error}")
-            yield dg.AssetCheckResult(
-                asset_key=["segments", f"{entity_type}_segments"],
-                check_name="stable_out_of_sample",
-                passed=False,
-                severity=dg.AssetCheckSeverity.ERROR,
-                description=failures[-1],
-            )
+            for check in ("stable_out_of_sample", "passes_quality_gate"):
+                yield dg.AssetCheckResult(
+                    asset_key=["segments", f"{entity_type}_segments"],
+                    check_name=check,
+                    passed=False,
+                    severity=dg.AssetCheckSeverity.ERROR,
+                    description=failures[-1],
+                )
             continue
         figures = model_figures(segmentation)
-        with warehouse.get_connection() as connection:
-            version, is_new = register_segmentation(
-                connection, segmentation, config, windows, figures, datetime.now(UTC)
-            )
-        write_tables(
-            warehouse,
-            {
-                ("segments", f"{entity_type}_segments"): segmentation.profiles.with_columns(
-                    pl.lit(version).alias("model_version")
-                )
-            },
+        version, is_new, in_service = _register(
+            warehouse, segmentation, config, windows, baseline, figures
         )
-        versions[entity_type] = version
+        asset = f"{entity_type}_segments"
+        if not segmentation.gate_failures:  # the table describes the segments in service
+            profiles = segmentation.profiles.with_columns(pl.lit(version).alias("model_version"))
+            write_tables(warehouse, {("segments", asset): profiles})
+        versions[entity_type] = in_service or version
         context.log.info(
-            f"{entity_type} segmentation {version} ({'new' if is_new else 'same as before'})"
+            f"{entity_type} segmentation {version} ({'new' if is_new else 'same as before'}); "
+            f"in service: {in_service}"
         )
         yield dg.MaterializeResult(
-            asset_key=["segments", f"{entity_type}_segments"],
-            metadata=_model_metadata(segmentation, version, is_new, figures),
+            asset_key=["segments", asset],
+            metadata=_model_metadata(segmentation, version, is_new, figures)
+            | _gate_metadata(segmentation, in_service),
         )
-        yield _stability_check(segmentation, config, f"{entity_type}_segments")
+        yield _stability_check(segmentation, config, asset)
+        yield _gate_check(segmentation, version, in_service, asset)
     if versions:
         yield from _registry_results(warehouse, versions)
     if failures:
