@@ -119,19 +119,8 @@ def world_inputs(world: World, config: SegmentationConfig) -> FeatureInputs:
     """Feature inputs of a world, demand outliers flagged and excluded as the pipeline does."""
     marts = world_marts(world)
     rules = config.quality
-    options = dict(
-        min_history=rules.min_history,
-        exclude_from_segmentation=rules.exclude_demand_outliers_from_segmentation,
-    )
-    outliers = pl.concat(
-        [
-            quality.demand_outliers(
-                marts["fct_order_lines"], rules.order_quantity_mad_threshold, **options
-            ),
-            quality.weekly_demand_outliers(
-                marts["fct_weekly_demand"], rules.weekly_demand_mad_threshold, **options
-            ),
-        ]
+    outliers = quality.demand_outlier_flags(
+        marts["fct_order_lines"], marts["fct_weekly_demand"], rules
     )
     excluded = outliers if rules.exclude_demand_outliers_from_segmentation else None
     return prepared_inputs(feature_inputs(marts, {}, excluded), config.features)

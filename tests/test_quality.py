@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from segmentation_assets.config import QualityConfig
 from segmentation_assets.quality import (
     FLAG_SCHEMA,
     IMPOSSIBLE_VALUE_RULES,
@@ -16,6 +17,7 @@ from segmentation_assets.quality import (
     SCORECARD_SCHEMA,
     cleansing_priorities,
     cost_to_serve_outliers,
+    demand_outlier_flags,
     demand_outliers,
     impossible_values,
     master_data_scorecard,
@@ -220,6 +222,24 @@ def test_weekly_spike_is_flagged_but_a_quiet_week_is_not() -> None:
         10.0,
     )
     assert row["detail"].startswith("week of 2024-02-26 demand 1,000 is")
+
+
+def test_demand_outlier_flags_run_both_rules_with_the_configured_thresholds() -> None:
+    lines = order_lines("SKU-1", TYPICAL + [4000])
+    spikes = weekly("SKU-1", [100, 95, 105, 98, 102, 100, 97, 103, 1000, 101, 1, 99])
+    flags = demand_outlier_flags(lines, spikes, QualityConfig())
+    assert set(flags["rule"]) == {"order_quantity_mad", "weekly_demand_mad"}
+    assert flags["excluded_from_segmentation"].all()
+    lenient = QualityConfig(
+        order_quantity_mad_threshold=10_000,
+        weekly_demand_mad_threshold=10_000,
+        exclude_demand_outliers_from_segmentation=False,
+    )
+    assert demand_outlier_flags(lines, spikes, lenient).height == 0
+    kept = demand_outlier_flags(
+        lines, spikes, QualityConfig(exclude_demand_outliers_from_segmentation=False)
+    )
+    assert kept.height == flags.height and not kept["excluded_from_segmentation"].any()
 
 
 def test_zero_filled_weeks_do_not_make_every_selling_week_a_spike() -> None:

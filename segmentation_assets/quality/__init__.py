@@ -17,6 +17,7 @@ from segmentation_assets.quality.impossible_values import (
 )
 from segmentation_assets.quality.outliers import (
     cost_to_serve_outliers,
+    demand_outlier_flags,
     demand_outliers,
     weekly_demand_outliers,
 )
@@ -35,6 +36,7 @@ __all__ = [
     "cleansing_priorities",
     "columns_read",
     "cost_to_serve_outliers",
+    "demand_outlier_flags",
     "demand_outliers",
     "impossible_values",
     "master_data_scorecard",

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import polars as pl
 
+from segmentation_assets.config import QualityConfig
 from segmentation_assets.quality._common import (
     as_float,
     concat_flags,
@@ -139,6 +140,23 @@ def weekly_demand_outliers(
         ),
         threshold=threshold,
         excluded=exclude_from_segmentation,
+    )
+
+
+def demand_outlier_flags(
+    order_lines: pl.DataFrame, weekly_demand: pl.DataFrame, rules: QualityConfig
+) -> pl.DataFrame:
+    """Both demand rules with the config's thresholds: the rows of `quarantine.demand_outliers`,
+    flagged `excluded_from_segmentation` when the config says so."""
+    options = dict(
+        min_history=rules.min_history,
+        exclude_from_segmentation=rules.exclude_demand_outliers_from_segmentation,
+    )
+    return pl.concat(
+        [
+            demand_outliers(order_lines, rules.order_quantity_mad_threshold, **options),
+            weekly_demand_outliers(weekly_demand, rules.weekly_demand_mad_threshold, **options),
+        ]
     )
 
 

@@ -98,19 +98,8 @@ def demand_outliers(
         ["fct_order_lines", "fct_weekly_demand"],
         {"fct_order_lines": JUDGED_ORDER_LINE_COLUMNS},
     )
-    options = dict(
-        min_history=rules.min_history,
-        exclude_from_segmentation=rules.exclude_demand_outliers_from_segmentation,
-    )
-    flags = pl.concat(
-        [
-            quality.demand_outliers(
-                marts["fct_order_lines"], rules.order_quantity_mad_threshold, **options
-            ),
-            quality.weekly_demand_outliers(
-                marts["fct_weekly_demand"], rules.weekly_demand_mad_threshold, **options
-            ),
-        ]
+    flags = quality.demand_outlier_flags(
+        marts["fct_order_lines"], marts["fct_weekly_demand"], rules
     )
     write_tables(warehouse, {("quarantine", "demand_outliers"): flags})
     return dg.MaterializeResult(metadata=_flag_metadata(flags, "quarantine.demand_outliers", []))

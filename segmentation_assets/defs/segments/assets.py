@@ -213,6 +213,12 @@ def _gate_check(
     )
 
 
+MODEL_CHECKS = {
+    "stable_out_of_sample": "Rolling-window adjusted Rand index and bootstrap Jaccard per "
+    "segment at or above the configured levels.",
+    "passes_quality_gate": "The fit may go into service: enough segments, none holding too many "
+    "entities, every size constraint met, stable. A fit that fails stays out of service.",
+}
 MODEL_DEPS = [
     ["features", f"{p}_{t}"]
     for p in ("product", "customer")
@@ -258,22 +264,9 @@ def _model_spec(table: str, kinds: set[str], description: str) -> dg.AssetSpec:
         ),
     ],
     check_specs=[
-        dg.AssetCheckSpec(
-            "stable_out_of_sample",
-            asset=["segments", a],
-            description="Rolling-window adjusted Rand index and bootstrap Jaccard per segment "
-            "at or above the configured levels.",
-        )
-        for a in ("product_segments", "customer_segments")
-    ]
-    + [
-        dg.AssetCheckSpec(
-            "passes_quality_gate",
-            asset=["segments", a],
-            description="The fit may go into service: enough segments, none holding too many "
-            "entities, every size constraint met, stable. A fit that fails stays out of service.",
-        )
-        for a in ("product_segments", "customer_segments")
+        dg.AssetCheckSpec(check, asset=["segments", asset], description=description)
+        for check, description in MODEL_CHECKS.items()
+        for asset in ("product_segments", "customer_segments")
     ],
     name="segmentation_models",
 )
