@@ -178,3 +178,15 @@ def test_the_first_fit_that_fails_serves_the_rule_baseline_and_says_so(tmp_path)
             [served],
         ).fetchone()
         assert algorithm[0] == "rule_baseline" and "2 segment(s)" in algorithm[1]
+
+
+def test_a_registry_made_before_the_gate_lists_and_rolls_back_its_versions_as_passed(tmp_path):
+    """Read without migrating (the CLI opens it read-only): every old version went into service."""
+    with connect(tmp_path / "w.duckdb") as connection:
+        _register(connection, "product-old", [])
+        _register(connection, "product-older", [])
+        connection.execute("alter table segments.model_versions drop column gate_passed")
+        connection.execute("alter table segments.model_versions drop column gate_reasons")
+        assert list_versions(connection)["gate"].to_list() == ["passed", "passed"]
+        assert "current version is now product-old" in rollback(connection, "product-old")
+        assert current_version(connection, "product") == "product-old"

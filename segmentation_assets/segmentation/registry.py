@@ -21,7 +21,7 @@ import duckdb
 import numpy as np
 import polars as pl
 
-from segmentation_assets.warehouse import append_rows, table_exists, transaction
+from segmentation_assets.warehouse import append_rows, table_columns, table_exists, transaction
 
 SCHEMA = "segments"
 DISTRIBUTION = "segmentation-assets"
@@ -355,19 +355,31 @@ def register_version(
     return not existing
 
 
-def _record(connection: duckdb.DuckDBPyConnection, version: str) -> tuple[str, bool, str | None]:
-    """(entity type, is current, gate reasons as JSON or None when it passed) of a version."""
+def gate_columns(connection: duckdb.DuckDBPyConnection, alias: str = "") -> str:
+    """`gate_passed, gate_reasons` for a select on model_versions. A registry made before the
+    quality gate (read without migrating, e.g. read-only) has neither column: all its versions
+    went into service, so they read as passed."""
+    if "gate_passed" in table_columns(connection, SCHEMA, "model_versions"):
+        prefix = f"{alias}." if alias else ""
+        return f"{prefix}gate_passed, {prefix}gate_reasons"
+    return "true as gate_passed, null as gate_reasons"
+
+
+def _record(
+    connection: duckdb.DuckDBPyConnection, version: str
+) -> tuple[str, bool, list[str] | None]:
+    """(entity type, is current, the gate's reasons or None when it passed) of a version."""
     if not registry_exists(connection):
         raise UnknownVersion(version)
     found = connection.execute(
-        "select entity_type, is_current, case when gate_passed then null "
-        "else coalesce(gate_reasons, '[]') end from segments.model_versions "
-        "where model_version = ?",
+        f"select entity_type, is_current, {gate_columns(connection)} "
+        "from segments.model_versions where model_version = ?",
         [version],
     ).fetchone()
     if not found:
         raise UnknownVersion(version)
-    return found[0], bool(found[1]), found[2]
+    entity_type, is_current, passed, reasons = found
+    return entity_type, bool(is_current), None if passed else json.loads(reasons or "[]")
 
 
 class GateFailed(ValueError):
@@ -381,7 +393,7 @@ def rollback(connection: duckdb.DuckDBPyConnection, version: str) -> str:
     """
     entity_type, _, failed = _record(connection, version)
     if failed is not None:
-        reasons = "; ".join(json.loads(failed)) or "no reason recorded"
+        reasons = "; ".join(failed) or "no reason recorded"
         raise GateFailed(f"{version} failed the quality gate ({reasons}); it cannot be served")
     with transaction(connection):
         previous = _make_current(connection, entity_type, version)

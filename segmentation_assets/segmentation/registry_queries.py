@@ -12,8 +12,12 @@ import polars as pl
 from sklearn.metrics import adjusted_rand_score
 
 from segmentation_assets.segmentation.migration import migration_matrix
-from segmentation_assets.segmentation.registry import UnknownVersion, registry_exists
-from segmentation_assets.warehouse import read_table, table_columns
+from segmentation_assets.segmentation.registry import (
+    UnknownVersion,
+    gate_columns,
+    registry_exists,
+)
+from segmentation_assets.warehouse import read_table
 
 _LIST_COLUMNS = {
     "model_version": pl.String,
@@ -37,23 +41,21 @@ def list_versions(
     verdict (`passed`, or `failed: <reasons>`; registries older than the gate show `passed`)."""
     if not registry_exists(connection):
         return pl.DataFrame(schema=_LIST_COLUMNS)
-    has_gate = "gate_passed" in table_columns(connection, "segments", "model_versions")
-    gate = (
-        "case when v.gate_passed then 'passed' else 'failed: ' || "
-        "array_to_string(cast(json(coalesce(v.gate_reasons, '[]')) as varchar[]), '; ') end"
-        if has_gate
-        else "'passed'"
-    )
     query = f"""
         select v.model_version, v.entity_type, v.created_at, v.algorithm, v.k,
                (select count(*) from segments.assignments a
                 where a.model_version = v.model_version) as entities,
-               v.is_current, {gate} as gate,
+               v.is_current, {gate_columns(connection, "v")},
                left(v.data_snapshot, 12) as data_snapshot, v.code_version
         from segments.model_versions v
         where ? is null or v.entity_type = ?
         order by v.created_at desc, v.model_version"""
-    return connection.execute(query, [entity_type, entity_type]).pl()
+    versions = connection.execute(query, [entity_type, entity_type]).pl()
+    verdicts = [
+        "passed" if passed else "failed: " + "; ".join(json.loads(reasons or "[]"))
+        for passed, reasons in versions.select("gate_passed", "gate_reasons").iter_rows()
+    ]
+    return versions.with_columns(pl.Series("gate", verdicts, pl.String)).select(*_LIST_COLUMNS)
 
 
 def _version_record(connection: duckdb.DuckDBPyConnection, version: str) -> dict:
