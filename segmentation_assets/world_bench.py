@@ -34,7 +34,7 @@ from segmentation_assets.features.build import (
     product_features,
 )
 from segmentation_assets.features.catalog import EntityType
-from segmentation_assets.features.history import week_of
+from segmentation_assets.features.history import DemandWindow, week_of, weekly_from_order_lines
 from segmentation_assets.features.inputs import feature_inputs
 from segmentation_assets.features.windows import FeatureBuilder, window_features
 from segmentation_assets.segmentation.baseline import baseline_segments
@@ -66,20 +66,11 @@ def bench_config(base: SegmentationConfig | None = None) -> SegmentationConfig:
 
 
 def _weekly_demand(lines: pl.DataFrame) -> pl.DataFrame:
-    """`fct_weekly_demand`'s rule: per SKU and week, zero-filled from the SKU's first demand
-    week to the last week of any order line; cancelled lines do not count."""
-    quantity = pl.col("quantity")
-    sold = (
-        lines.filter(~pl.col("is_cancelled"))
-        .group_by("sku", week_of(pl.col("order_date")).alias("week_start"))
-        .agg(
-            quantity.clip(lower_bound=0).sum().alias("units"),
-            (-quantity).clip(lower_bound=0).sum().alias("returned_units"),
-            pl.len().cast(pl.Int64).alias("order_lines"),
-            pl.col("line_revenue").sum().alias("revenue"),
-        )
-    )
-    last = lines.select(week_of(pl.col("order_date")).max()).item()
+    """`fct_weekly_demand`'s rule: the features' weekly aggregation per SKU, zero-filled from the
+    SKU's first demand week to the last week of any order line."""
+    weeks = lines.select(week_of(pl.col("order_date")))["order_date"]
+    first, last = weeks.min(), weeks.max()
+    sold = weekly_from_order_lines(lines, ["sku"], DemandWindow(first, last))
     grid = (
         sold.group_by("sku")
         .agg(pl.col("week_start").min())

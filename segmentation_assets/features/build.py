@@ -65,10 +65,10 @@ COUNT_FEATURES = frozenset(
 class FeatureInputs:
     """The marts and feeds the features are built from.
 
-    Outliers the quality step excluded from segmentation are taken out by the caller:
-    `history.demand_for_segmentation` for the weekly demand and
-    `history.order_lines_for_segmentation` for the order lines (customer and SKU x
-    customer volumes come from the order lines). Staging views: current rows only.
+    Outliers the quality step excluded from segmentation are taken out by the caller
+    (`features.inputs.feature_inputs`, with `history.demand_for_segmentation` and
+    `history.order_lines_for_segmentation`; customer and SKU x customer volumes come from
+    the order lines). Staging views: current rows only.
     Row order does not matter; each frame is sorted by its key before anything is summed.
     """
 

@@ -27,7 +27,7 @@ def table_metadata(
         "dagster/row_count": frame.height if row_count is None else row_count,
         "dagster/table_name": table,
         "dagster/column_schema": dg.TableSchema(columns=columns),
-        "preview": dg.MetadataValue.md(preview_markdown(frame, preview_rows)),
+        "preview": markdown_table(frame, preview_rows),
     }
 
 

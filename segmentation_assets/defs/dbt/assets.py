@@ -29,8 +29,8 @@ from segmentation_assets.orchestration.dbt_project import (
     ensure_manifest,
     release_in_process_duckdb,
 )
+from segmentation_assets.orchestration.metadata import markdown_table
 from segmentation_assets.sources.contract import ENTITIES
-from segmentation_assets.warehouse import preview_markdown
 
 
 class WarehouseTranslator(DagsterDbtTranslator):
@@ -107,7 +107,7 @@ def _with_previews_and_notes(
                 key = context.asset_key_for_output(event.output_name)
                 schema, table = key.path
                 preview = connection.execute(f'select * from "{schema}"."{table}" limit 5').pl()
-                extra: dict[str, Any] = {"preview": dg.MetadataValue.md(preview_markdown(preview))}
+                extra: dict[str, Any] = {"preview": markdown_table(preview, 5)}
                 note = absent_source_note(sources.get((schema, table), frozenset()), empty)
                 if note:
                     extra["note"] = note

@@ -6,10 +6,11 @@ import dagster as dg
 import polars as pl
 from dagster_duckdb import DuckDBResource
 
+from segmentation_assets.orchestration.metadata import markdown_table
 from segmentation_assets.sources.contract import ENTITIES, Entity
 from segmentation_assets.sources.loader import empty_raw_frame
 from segmentation_assets.sources.schemas import failure_cases
-from segmentation_assets.warehouse import preview_markdown, read_table
+from segmentation_assets.warehouse import read_table
 
 CONTRACT_RULE_CHECKS = [
     dg.AssetCheckSpec(
@@ -58,8 +59,8 @@ def raw_contract_value_rules(warehouse: DuckDBResource):
             metadata={
                 "failing_values": cases.height,
                 "rows_checked": rows_checked,
-                "by_rule": dg.MetadataValue.md(preview_markdown(by_check, 20)),
-                "examples": dg.MetadataValue.md(preview_markdown(cases, 10)),
+                "by_rule": markdown_table(by_check, 20),
+                "examples": markdown_table(cases, 10),
             },
         )
 
@@ -77,13 +78,11 @@ def no_rejected_files(warehouse: DuckDBResource) -> dg.AssetCheckResult:
         severity=dg.AssetCheckSeverity.WARN,
         metadata={
             "rejected_files": rejected.height,
-            "rejections": dg.MetadataValue.md(
-                preview_markdown(
-                    rejected.select(
-                        "source_file", "error_rule", "error_column", "error_row", "message"
-                    ),
-                    50,
-                )
+            "rejections": markdown_table(
+                rejected.select(
+                    "source_file", "error_rule", "error_column", "error_row", "message"
+                ),
+                50,
             ),
         },
     )
