@@ -10,8 +10,8 @@ import polars as pl
 import pytest
 
 from segmentation_assets.cli import main as segmentation_main
-from segmentation_assets.config import SegmentationConfig
-from segmentation_assets.segmentation.constraints import ConstraintOutcome
+from segmentation_assets.config import ConstraintsConfig, SegmentationConfig
+from segmentation_assets.segmentation.constraints import ConstraintOutcome, enforce_constraints
 from segmentation_assets.segmentation.gate import quality_gate
 from segmentation_assets.segmentation.model_version import serve_baseline
 from segmentation_assets.segmentation.registry import (
@@ -50,33 +50,37 @@ def _stability(jaccards: list[float], ari: float | None = 0.9, note: str = "") -
 
 
 def _outcome(labels: np.ndarray, unmet: list[str] | None = None) -> ConstraintOutcome:
-    empty = pl.DataFrame()
-    return ConstraintOutcome(labels, empty, empty, [], {}, unmet or [])
+    """The outcome of a constraint step that kept `labels` as they were."""
+    volume = np.ones(labels.shape[0])
+    rules = ConstraintsConfig(
+        min_volume_share=None, min_entity_share=None, min_entities=1, min_segments=1
+    )
+    kept = enforce_constraints(labels, labels[:, None].astype(float), volume, rules)
+    assert (kept.labels == labels).all()
+    return ConstraintOutcome(labels, kept.before, kept.after, [], {}, unmet or [])
 
 
 def test_a_sound_fit_passes():
     labels = np.repeat([0, 1, 2, 3], 10)
-    assert quality_gate(labels, _outcome(labels), _stability([0.9] * 4), CONFIG.segmentation) == []
+    assert quality_gate(_outcome(labels), _stability([0.9] * 4), CONFIG.segmentation) == []
 
 
 def test_too_few_segments_fail():
     labels = np.repeat([0, 1], 20)
-    reasons = quality_gate(labels, _outcome(labels), _stability([0.9, 0.9]), CONFIG.segmentation)
+    reasons = quality_gate(_outcome(labels), _stability([0.9, 0.9]), CONFIG.segmentation)
     assert reasons == ["2 segment(s): fewer than the minimum of 3"]
 
 
 def test_one_segment_holding_most_entities_fails():
     labels = np.array([0] * 80 + [1] * 10 + [2] * 10)
-    reasons = quality_gate(labels, _outcome(labels), _stability([0.9] * 3), CONFIG.segmentation)
+    reasons = quality_gate(_outcome(labels), _stability([0.9] * 3), CONFIG.segmentation)
     assert reasons == ["segment 0 holds 80% of the entities, more than the gate's 75%"]
 
 
 def test_an_unmet_constraint_and_instability_fail_with_their_reasons():
     labels = np.repeat([0, 1, 2], 10)
     outcome = _outcome(labels, ["segment 2 (10 entities, 1.0% of volume) is below 5.0% ..."])
-    reasons = quality_gate(
-        labels, outcome, _stability([0.9, 0.9, 0.3], ari=0.2), CONFIG.segmentation
-    )
+    reasons = quality_gate(outcome, _stability([0.9, 0.9, 0.3], ari=0.2), CONFIG.segmentation)
     assert reasons[0].startswith("constraint unmet: segment 2")
     assert "not stable: mean out-of-sample adjusted Rand index 0.20 is below 0.5" in reasons
     assert "not stable: segment 2 bootstrap Jaccard 0.30 is below 0.5" in reasons
@@ -85,13 +89,13 @@ def test_an_unmet_constraint_and_instability_fail_with_their_reasons():
 def test_a_short_history_alone_does_not_fail_the_gate_but_instability_can_be_waived():
     labels = np.repeat([0, 1, 2], 10)
     short = _stability([0.9] * 3, ari=None, note="no rolling windows: the history is too short")
-    assert quality_gate(labels, _outcome(labels), short, CONFIG.segmentation) == []
+    assert quality_gate(_outcome(labels), short, CONFIG.segmentation) == []
     assert short.failures(CONFIG.segmentation) == ["no rolling windows: the history is too short"]
     lenient = SegmentationConfig.model_validate(
         {"segmentation": {"quality_gate": {"require_stability": False}}}
     ).segmentation
     shaky = _stability([0.1] * 3, ari=0.0)
-    assert quality_gate(labels, _outcome(labels), shaky, lenient) == []
+    assert quality_gate(_outcome(labels), shaky, lenient) == []
 
 
 IDS = [f"P{i}" for i in range(6)]

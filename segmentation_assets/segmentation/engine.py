@@ -309,7 +309,7 @@ def segment_entities(
         "surrogate_accuracy": explanations.surrogate_accuracy,
         "tree_accuracy": explanations.tree_accuracy,
     } | baseline_comparison(model, features, baseline, section.seed)
-    gate = quality_gate(model.labels, model.constraints, stability, section)
+    gate = quality_gate(model.constraints, stability, section)
     return Segmentation(
         entity_type, features, model, names, profiles, stability, explanations, metrics, gate
     )

@@ -10,31 +10,25 @@ rolling windows does not fail the gate by itself: the bootstrap then carries the
 
 from __future__ import annotations
 
-import numpy as np
-
 from segmentation_assets.config import SegmentationSection
 from segmentation_assets.segmentation.constraints import ConstraintOutcome
 from segmentation_assets.segmentation.stability import Stability
 
 
 def quality_gate(
-    labels: np.ndarray,
-    constraints: ConstraintOutcome,
-    stability: Stability,
-    config: SegmentationSection,
+    constraints: ConstraintOutcome, stability: Stability, config: SegmentationSection
 ) -> list[str]:
     """Why the fit may not go into service, one sentence each; empty when it passes."""
-    labels = np.asarray(labels)
+    segments = constraints.after
     reasons = []
-    segments, counts = np.unique(labels, return_counts=True)
     minimum = config.constraints.min_segments
-    if len(segments) < minimum:
-        reasons.append(f"{len(segments)} segment(s): fewer than the minimum of {minimum}")
-    largest = counts.max() / labels.shape[0] if labels.shape[0] else 0.0
-    if largest > config.quality_gate.max_entity_share:
+    if segments.height < minimum:
+        reasons.append(f"{segments.height} segment(s): fewer than the minimum of {minimum}")
+    largest = segments.row(segments["entity_share"].arg_max(), named=True)
+    if largest["entity_share"] > config.quality_gate.max_entity_share:
         reasons.append(
-            f"segment {int(segments[counts.argmax()])} holds {largest:.0%} of the entities, "
-            f"more than the gate's {config.quality_gate.max_entity_share:.0%}"
+            f"segment {largest['segment_id']} holds {largest['entity_share']:.0%} of the "
+            f"entities, more than the gate's {config.quality_gate.max_entity_share:.0%}"
         )
     reasons.extend(f"constraint unmet: {sentence}" for sentence in constraints.unmet)
     if config.quality_gate.require_stability:
